@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+export SCHEDULER_ENV ?= development
+
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test install install-dev translations db lint bench extract-messages clean
+
+run: install translations db
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-dev translations
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+translations: install $(MO_FILES)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+db: install
+	$(FLASK) db upgrade
+
+# Pull new UI strings into the catalogs; then translate the empty msgstr entries.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+bench: install-dev translations
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3*

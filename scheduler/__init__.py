@@ -1,0 +1,112 @@
+"""Station Scheduler: volunteer work of a residential community's service station."""
+
+import logging
+import os
+
+from flask import Flask, request
+from flask_babel import format_datetime, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from scheduler.config import CONFIGS, INSTANCE_DIR, Config
+from scheduler.database import configure_sqlite
+from scheduler.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def config_from_environment() -> type[Config]:
+    return CONFIGS[os.environ.get("SCHEDULER_ENV", "production")]
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    chosen = request.cookies.get("lang")
+    return chosen if chosen in current_app.config["LANGUAGES"] else "zh"
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_environment()
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(config_class)
+    config_class.check(app.config)
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    init_extensions(app)
+    register_blueprints(app)
+
+    from scheduler.errors import init_error_handlers
+    from scheduler.security import init_security_headers
+
+    init_error_handlers(app)
+    init_security_headers(app)
+    init_templates(app)
+
+    from scheduler.cli import register_cli
+
+    register_cli(app)
+    logging.getLogger("scheduler").setLevel(logging.INFO)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from scheduler import models  # noqa: F401  (register tables with the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from scheduler.auth.services import load_user_from_session_id
+
+    login_manager.user_loader(load_user_from_session_id)
+
+
+def register_blueprints(app: Flask) -> None:
+    from scheduler.auth import bp as auth_bp
+    from scheduler.main import bp as main_bp
+    from scheduler.me import bp as me_bp
+    from scheduler.menu import bp as menu_bp
+    from scheduler.people import bp as people_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(menu_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(me_bp, url_prefix="/me")
+    app.register_blueprint(people_bp, url_prefix="/people")
+
+
+def init_templates(app: Flask) -> None:
+    from scheduler.forms import mask_phone
+    from scheduler.models import Role
+    from scheduler.navigation import nav_items_for_current_user
+
+    app.jinja_env.globals.update(
+        Role=Role,
+        languages=app.config["LANGUAGES"],
+        get_locale=get_locale,
+        nav_items=nav_items_for_current_user,
+    )
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,90 @@
+"""Configuration read from the environment.
+
+Production refuses to start without SECRET_KEY: there is no fallback secret.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'scheduler.sqlite3'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    HTTPS = _flag("HTTPS")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+    LANGUAGES = {"zh": "简体中文", "en": "English"}
+
+    # A volunteer's phone page may stay open for hours; the token stays valid for the session.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        if not config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set (see README: Configuration).")
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        pass
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = False
+    BASE_URL = "http://station.test"
+    HTTPS = False
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        pass
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+}

@@ -1,0 +1,63 @@
+"""Database behaviour shared by every model: UTC timestamps and SQLite settings."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores naive UTC on every backend and hands back aware UTC datetimes.
+
+    SQLite has no time zone type; storing naive UTC everywhere keeps one rule.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout and write-locking transactions for SQLite.
+
+    pysqlite starts transactions lazily with a plain BEGIN, so a request that reads
+    and then writes can fail with "database is locked" when another writer got in
+    between. Following SQLAlchemy's documented recipe, we switch the driver's own
+    transaction handling off and emit BEGIN IMMEDIATE ourselves: every transaction
+    takes the write lock up front and waits (busy timeout) instead of failing.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,50 @@
+"""Form pieces shared by every area: field cleaning and common validators."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MOBILE_PHONE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_PHONE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def strip_text(value):
+    """Field filter: trim surrounding whitespace, keep None as None."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_phone(value):
+    """Field filter: drop spaces and a leading +86 country code."""
+    if not isinstance(value, str):
+        return value
+    compact = re.sub(r"[\s()]", "", value)
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    return compact
+
+
+class NoControlCharacters:
+    message = _l("Remove the invisible control characters from this text.")
+
+    def __call__(self, form, field):
+        if field.data and CONTROL_CHARACTERS.search(field.data):
+            raise ValidationError(self.message)
+
+
+class PhoneNumber:
+    """A mainland mobile (11 digits starting with 1) or a landline with area code."""
+
+    message = _l("Enter an 11-digit mobile number, or a landline with its area code.")
+
+    def __call__(self, form, field):
+        if field.data and not (MOBILE_PHONE.match(field.data) or LANDLINE_PHONE.match(field.data)):
+            raise ValidationError(self.message)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a number in a list, not to dial it."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"

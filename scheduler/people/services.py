@@ -1,0 +1,127 @@
+"""Accounts and stations: creating, editing and switching them off."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from scheduler.extensions import db
+from scheduler.models import Building, Kind, Role, Station, User
+from scheduler.rules import RuleViolation
+
+
+def _ensure_username_free(username: str, except_user_id: int | None = None) -> None:
+    query = sa.select(User.id).where(User.username == username)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    if db.session.scalar(query) is not None:
+        raise RuleViolation(_("This username is taken. Choose another."), field="username")
+
+
+def _check_building(station_id: int | None, building_id: int | None) -> None:
+    if building_id is None:
+        return
+    building = db.session.get(Building, building_id)
+    if building is None or building.station_id != station_id:
+        raise RuleViolation(_("Choose a building of this station."), field="building_id")
+
+
+def create_account(
+    *,
+    station_id: int | None,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    phone: str = "",
+    kind: Kind | None = None,
+    building_id: int | None = None,
+    active: bool = True,
+) -> User:
+    if role == Role.SUPERADMIN and station_id is not None:
+        raise RuleViolation(_("A street office administrator belongs to no station."), field="role")
+    if role != Role.SUPERADMIN and station_id is None:
+        raise RuleViolation(_("Choose a station for this account."), field="role")
+    username = username.strip().lower()
+    _ensure_username_free(username)
+    _check_building(station_id, building_id)
+    user = User(
+        station_id=station_id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        phone=phone or "",
+        kind=kind,
+        building_id=building_id,
+        active=active,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_account(
+    user: User,
+    *,
+    editor: User,
+    username: str,
+    display_name: str,
+    role: Role,
+    phone: str,
+    kind: Kind | None,
+    building_id: int | None,
+    active: bool,
+    new_password: str | None = None,
+) -> User:
+    if user.id == editor.id and (not active or role != user.role):
+        raise RuleViolation(
+            _("You cannot switch off your own account or change your own role."), field="role"
+        )
+    username = username.strip().lower()
+    _ensure_username_free(username, except_user_id=user.id)
+    _check_building(user.station_id, building_id)
+    ends_sessions = bool(new_password) or (user.active and not active) or role != user.role
+    user.username = username
+    user.display_name = display_name
+    user.role = role
+    user.phone = phone or ""
+    user.kind = kind
+    user.building_id = building_id
+    user.active = active
+    if new_password:
+        user.set_password(new_password)
+    if ends_sessions:
+        user.end_all_sessions()
+    db.session.commit()
+    return user
+
+
+def create_station(
+    *,
+    slug: str,
+    name: str,
+    building_count: int,
+    community: str = "",
+    street_office: str = "",
+    address: str = "",
+    phone: str = "",
+    opening_hours: str = "",
+) -> Station:
+    if db.session.scalar(sa.select(Station.id).where(Station.slug == slug)) is not None:
+        raise RuleViolation(_("Another station uses this short name."), field="slug")
+    station = Station(
+        slug=slug,
+        name=name,
+        community=community,
+        street_office=street_office,
+        address=address,
+        phone=phone,
+        opening_hours=opening_hours,
+    )
+    db.session.add(station)
+    db.session.flush()
+    db.session.add_all(
+        Building(station_id=station.id, name=f"{number}号楼", sort_order=number)
+        for number in range(1, building_count + 1)
+    )
+    db.session.commit()
+    return station

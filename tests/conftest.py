@@ -1,0 +1,228 @@
+"""Fixtures shared by every test: an app on a fresh schema, clients per role, factories.
+
+SQLite tests use a file database in a temporary folder (as production does); set
+TEST_DATABASE_URL to run the same suite against PostgreSQL.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+from itertools import count
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from scheduler import create_app
+from scheduler.config import TestConfig, normalise_database_url
+from scheduler.extensions import db
+from scheduler.models import Building, Kind, Role, Station, User
+
+TEST_PASSWORD = "correct-horse-battery"
+# scrypt is slow on purpose; hashing once keeps the factories fast.
+TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+_sequence = count(1)
+
+
+def database_url(tmp_path) -> str:
+    if POSTGRES_URL:
+        return normalise_database_url(POSTGRES_URL)
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+def make_config(tmp_path, **overrides) -> type[TestConfig]:
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path), **overrides}
+    return type("PerTestConfig", (TestConfig,), settings)
+
+
+def reset_schema(app) -> None:
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+
+def drop_schema(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """Build an app with extra settings, e.g. ``app_factory(WTF_CSRF_ENABLED=True)``.
+
+    No application context stays pushed: each test request gets its own, with its
+    own database session, as in production. Tests that read the database open one
+    with ``with app.app_context():``.
+    """
+    apps = []
+
+    def build(**overrides):
+        app = create_app(make_config(tmp_path, **overrides))
+        reset_schema(app)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in reversed(apps):
+        drop_schema(app)
+
+
+def persist(app, *records):
+    """Save records and hand them back detached, their columns loaded, for use in tests."""
+    with app.app_context():
+        db.session.add_all(records)
+        db.session.commit()
+        for record in records:
+            db.session.refresh(record)
+        db.session.expunge_all()
+    return records[0] if len(records) == 1 else records
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# Factories ------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_station(app):
+    def make(name: str | None = None, buildings: int = 3, **fields) -> Station:
+        number = next(_sequence)
+        station = persist(
+            app,
+            Station(slug=fields.pop("slug", f"station-{number}"), name=name or f"测试驿站{number}", **fields),
+        )
+        persist(
+            app,
+            *[
+                Building(station_id=station.id, name=f"{index}号楼", sort_order=index)
+                for index in range(1, buildings + 1)
+            ],
+        )
+        return station
+
+    return make
+
+
+@pytest.fixture
+def station(make_station) -> Station:
+    return make_station(name="海源丽都小区党群驿站", slug="haiyuan-lidu")
+
+
+@pytest.fixture
+def make_user(app, station):
+    def make(role: Role = Role.VOLUNTEER, station: Station | None = station, **fields) -> User:
+        number = next(_sequence)
+        user = User(
+            username=fields.pop("username", f"{role.value}{number}"),
+            display_name=fields.pop("display_name", f"测试{number}"),
+            role=role,
+            station_id=None if role == Role.SUPERADMIN else (station.id if station else None),
+            password_hash=TEST_PASSWORD_HASH,
+            phone=fields.pop("phone", f"1390000{number:04d}"),
+            kind=fields.pop("kind", Kind.RESIDENT_VOLUNTEER if role == Role.VOLUNTEER else None),
+            **fields,
+        )
+        return persist(app, user)
+
+    return make
+
+
+# Signing in -----------------------------------------------------------------
+
+
+class Auth:
+    """Sign a test client in as a fresh user of a role: ``auth.login(Role.ADMIN)``."""
+
+    def __init__(self, app, make_user):
+        self.app = app
+        self.make_user = make_user
+
+    def login(self, role: Role = Role.VOLUNTEER, client=None, user: User | None = None, **fields):
+        client = client or self.app.test_client()
+        user = user or self.make_user(role, **fields)
+        response = client.post("/auth/login", data={"username": user.username, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.user = user
+        return client
+
+
+@pytest.fixture
+def auth(app, make_user):
+    return Auth(app, make_user)
+
+
+@pytest.fixture
+def admin_client(auth):
+    return auth.login(Role.ADMIN)
+
+
+@pytest.fixture
+def coordinator_client(auth):
+    return auth.login(Role.COORDINATOR)
+
+
+@pytest.fixture
+def volunteer_client(auth):
+    return auth.login(Role.VOLUNTEER)
+
+
+@pytest.fixture
+def superadmin_client(auth):
+    return auth.login(Role.SUPERADMIN)
+
+
+# Measuring ------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)", statement, re.I):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...; counter.count`` counts SQL statements."""
+
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def form_error(html: str, field_id: str) -> str | None:
+    """The error text shown under a form field, or None."""
+    match = re.search(rf'id="{field_id}-error">(.*?)</p>', html, re.S)
+    return match.group(1).strip() if match else None

@@ -1,0 +1,210 @@
+"""Signing in and out, remembered devices, and everything that ends a session."""
+
+import logging
+
+import pytest
+
+from scheduler.extensions import db
+from scheduler.models import Role, User
+from tests.conftest import TEST_PASSWORD
+
+
+def login(client, username, password=TEST_PASSWORD, **extra):
+    return client.post("/auth/login", data={"username": username, "password": password, **extra})
+
+
+def test_login_with_right_password_lands_on_my_page(client, make_user):
+    user = make_user(Role.VOLUNTEER)
+    response = login(client, user.username)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me"
+    assert client.get("/me").status_code == 200
+
+
+def test_username_is_case_insensitive(client, make_user):
+    make_user(Role.VOLUNTEER, username="wangjg")
+    assert login(client, "WangJG").status_code == 302
+
+
+@pytest.mark.parametrize("username, password", [("ghost", TEST_PASSWORD), ("known", "wrong-password")])
+def test_failed_login_gives_one_generic_message(client, make_user, username, password):
+    make_user(Role.VOLUNTEER, username="known")
+    response = login(client, username, password)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "用户名或密码不正确" in html
+    assert f'value="{username}"' in html, "the username typed is kept"
+    assert client.get("/me").status_code == 302
+
+
+def test_deactivated_account_cannot_sign_in(client, make_user):
+    user = make_user(Role.VOLUNTEER, active=False)
+    assert login(client, user.username).status_code == 422
+
+
+def test_login_attempts_are_logged_without_the_password(client, make_user, caplog):
+    user = make_user(Role.VOLUNTEER)
+    with caplog.at_level(logging.INFO, logger="scheduler.auth"):
+        login(client, user.username, "not-the-password-9")
+        login(client, user.username)
+    text = caplog.text
+    assert "login failed" in text and "login succeeded" in text
+    assert "not-the-password-9" not in text and TEST_PASSWORD not in text
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/people/", "/people/"),
+        ("https://evil.example/phish", "/me"),
+        ("//evil.example/", "/me"),
+        ("/\\evil.example", "/me"),
+        ("javascript:alert(1)", "/me"),
+    ],
+)
+def test_next_redirect_stays_on_this_site(client, make_user, target, expected):
+    user = make_user(Role.ADMIN)
+    response = client.post(
+        "/auth/login",
+        query_string={"next": target},
+        data={"username": user.username, "password": TEST_PASSWORD},
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_logout_ends_the_session(volunteer_client):
+    response = volunteer_client.post("/auth/logout")
+    assert response.status_code == 302
+    assert volunteer_client.get("/me").status_code == 302
+
+
+def test_remember_me_sets_a_cookie_of_at_most_30_days(client, make_user):
+    user = make_user(Role.VOLUNTEER)
+    response = login(client, user.username, remember="y")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    assert "HttpOnly" in cookie
+    # Without the session cookie, the remember cookie alone signs the person in.
+    fresh = client.application.test_client()
+    fresh.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert fresh.get("/me").status_code == 200
+
+
+def replay_cookies(app, source_client):
+    """A second browser holding copies of the first one's cookies."""
+    copy = app.test_client()
+    for name in ("session", "remember_token"):
+        cookie = source_client.get_cookie(name)
+        if cookie is not None:
+            copy.set_cookie(name, cookie.value)
+    return copy
+
+
+def test_logout_everywhere_kills_copied_cookies(app, client, make_user):
+    user = make_user(Role.VOLUNTEER)
+    login(client, user.username, remember="y")
+    stolen = replay_cookies(app, client)
+    assert stolen.get("/me").status_code == 200
+    client.post("/auth/logout-everywhere")
+    assert stolen.get("/me").status_code == 302
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, make_user):
+    user = make_user(Role.VOLUNTEER)
+    login(client, user.username, remember="y")
+    other_device = replay_cookies(app, client)
+    response = client.post(
+        "/auth/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "a-new-long-secret",
+            "confirm_password": "a-new-long-secret",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/me").status_code == 200
+    assert other_device.get("/me").status_code == 302
+    client.post("/auth/logout")
+    assert login(client, user.username, "a-new-long-secret").status_code == 302
+
+
+def test_deactivation_ends_existing_sessions(app, volunteer_client):
+    with app.app_context():
+        db.session.get(User, volunteer_client.user.id).active = False
+        db.session.commit()
+    assert volunteer_client.get("/me").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "new_password, message",
+    [
+        ("short1", "至少使用 8 个字符"),
+        ("12345678", "太常见"),
+        ("password123", "太常见"),
+        ("aaaaaaaaaa", "太常见"),
+    ],
+)
+def test_weak_new_password_is_refused_with_a_message(volunteer_client, new_password, message):
+    response = volunteer_client.post(
+        "/auth/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_password_change_needs_the_current_password(volunteer_client):
+    response = volunteer_client.post(
+        "/auth/password",
+        data={
+            "current_password": "wrong-one-here",
+            "new_password": "a-new-long-secret",
+            "confirm_password": "a-new-long-secret",
+        },
+    )
+    assert response.status_code == 422
+    assert "当前密码不正确" in response.get_data(as_text=True)
+
+
+def test_password_must_not_contain_username(client, make_user):
+    user = make_user(Role.VOLUNTEER, username="zhanghua")
+    login(client, user.username)
+    response = client.post(
+        "/auth/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "zhanghua-2026",
+            "confirm_password": "zhanghua-2026",
+        },
+    )
+    assert "不能包含用户名" in response.get_data(as_text=True)
+
+
+def test_failed_logins_are_throttled_per_username(app_factory):
+    app = app_factory(LOGIN_LIMIT_PER_USERNAME="3 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="100 per minute")
+    client = app.test_client()
+    for _attempt in range(3):
+        assert login(client, "someone", "wrong-password-x").status_code == 422
+    response = login(client, "someone", "wrong-password-x")
+    assert response.status_code == 429
+    assert "尝试次数太多" in response.get_data(as_text=True)
+    # Another username from the same address is not blocked by this limit.
+    assert login(client, "someone-else", "wrong-password-x").status_code == 422
+
+
+def test_failed_logins_are_throttled_per_address(app_factory):
+    app = app_factory(LOGIN_LIMIT_PER_ADDRESS="4 per minute", LOGIN_LIMIT_PER_USERNAME="100 per minute")
+    client = app.test_client()
+    for attempt in range(4):
+        assert login(client, f"user{attempt}", "wrong-password-x").status_code == 422
+    assert login(client, "user-new", "wrong-password-x").status_code == 429
+    other_address = app.test_client()
+    response = other_address.post(
+        "/auth/login",
+        data={"username": "user-new", "password": "wrong-password-x"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert response.status_code == 422
