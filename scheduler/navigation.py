@@ -1,9 +1,15 @@
-"""The navigation bar: each blueprint declares its entries and the roles that see them."""
+"""Navigation and home page: each blueprint declares its entries and who sees them.
 
+Areas register themselves here instead of editing shared templates and routes.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
+from markupsafe import Markup
 
 from scheduler.models import Role
 
@@ -31,3 +37,34 @@ def nav_items_for_current_user() -> list[NavItem]:
         if current_user.role in item.roles
     ]
     return sorted(items, key=lambda item: item.order)
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A part of the ``/me`` page that an area contributes (my shifts, my tasks…)."""
+
+    template: str
+    context: Callable[[Any], dict]  # called with the signed-in user
+    roles: tuple[Role, ...]
+    order: int = 50
+
+
+def add_home_section(
+    blueprint: Blueprint, template: str, context: Callable[[Any], dict], roles: tuple[Role, ...], order: int = 50
+):
+    sections = blueprint.__dict__.setdefault("home_sections", [])
+    sections.append(HomeSection(template, context, roles, order))
+
+
+def render_home_sections(user) -> list[Markup]:
+    """Each section of the areas this user's role may see, rendered in order."""
+    sections = sorted(
+        (
+            section
+            for blueprint in current_app.blueprints.values()
+            for section in blueprint.__dict__.get("home_sections", [])
+            if user.role in section.roles
+        ),
+        key=lambda section: section.order,
+    )
+    return [Markup(render_template(section.template, **section.context(user))) for section in sections]

@@ -6,6 +6,7 @@ from flask_login import current_user
 from scheduler.access import roles_required
 from scheduler.me import bp
 from scheduler.models import Role
+from scheduler.navigation import render_home_sections
 from scheduler.notices import dismiss_notice, unread_notices
 from scheduler.rendering import render, wants_fragment
 
@@ -15,7 +16,11 @@ STATION_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
 @bp.get("")
 @roles_required(*STATION_ROLES)
 def home():
-    return render("me/home.html", notices=unread_notices(current_user))
+    return render(
+        "me/home.html",
+        notices=unread_notices(current_user),
+        sections=render_home_sections(current_user),
+    )
 
 
 @bp.post("/notices/<int:notice_id>/dismiss")
