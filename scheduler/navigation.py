@@ -50,7 +50,11 @@ class HomeSection:
 
 
 def add_home_section(
-    blueprint: Blueprint, template: str, context: Callable[[Any], dict], roles: tuple[Role, ...], order: int = 50
+    blueprint: Blueprint,
+    template: str,
+    context: Callable[[Any], dict],
+    roles: tuple[Role, ...],
+    order: int = 50,
 ):
     sections = blueprint.__dict__.setdefault("home_sections", [])
     sections.append(HomeSection(template, context, roles, order))
