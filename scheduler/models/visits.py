@@ -100,7 +100,7 @@ class TaskState(enum.StrEnum):
 
 
 TASK_STATE_LABELS = {
-    TaskState.OPEN: _l("Open"),
+    TaskState.OPEN: _l("Not yet assigned"),
     TaskState.ASSIGNED: _l("Assigned, not yet accepted"),
     TaskState.ACCEPTED: _l("Accepted"),
     TaskState.DECLINED: _l("Declined"),
