@@ -383,5 +383,8 @@ def done(task_id: int):
 @bp.post("/<int:task_id>/claim")
 @roles_required(*STATION_ROLES)
 def claim(task_id: int):
-    task = visible_task_or_404(task_id)
+    task = get_in_station_or_404(Task, task_id)
+    if not task.open_to_claim:
+        abort(404)
+    # Offered to everyone, so a late claim learns that someone else was first (409), not a 404.
     return volunteer_action(task, lambda: services.claim(task, current_user), _("The task is yours."))
