@@ -74,9 +74,7 @@ def test_staff_register_a_resident_and_land_on_the_record(app, coordinator_clien
         ("name", "王\x07芳", "请删除文字中不可见的控制字符。"),
     ],
 )
-def test_bad_input_is_refused_next_to_its_field_and_kept(
-    admin_client, building_ids, field, value, message
-):
+def test_bad_input_is_refused_next_to_its_field_and_kept(admin_client, building_ids, field, value, message):
     response = admin_client.post("/beneficiaries/new", data=valid_form(building_ids[1], **{field: value}))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -98,9 +96,7 @@ def test_a_building_of_another_station_is_refused(admin_client, make_station, ap
     assert form_error(response.get_data(as_text=True), "building_id")
 
 
-def test_list_masks_phones_and_filters_by_building_lives_alone_and_overdue(
-    admin_client, make_beneficiary
-):
+def test_list_masks_phones_and_filters_by_building_lives_alone_and_overdue(admin_client, make_beneficiary):
     make_beneficiary(name="独居甲", building=1, lives_alone=True, phone="13811112222", visit_every_days=7)
     make_beneficiary(name="同住乙", building=1, lives_alone=False, visit_every_days=None)
     make_beneficiary(name="独居丙", building=2, lives_alone=True, visit_every_days=None)
@@ -186,7 +182,9 @@ def test_no_personal_data_reaches_the_application_log(admin_client, building_ids
     assert "beneficiary" in caplog.text, "the log does say what happened, by id"
 
 
-def test_editing_keeps_the_record_and_can_switch_visits_off(app, admin_client, make_beneficiary, building_ids):
+def test_editing_keeps_the_record_and_can_switch_visits_off(
+    app, admin_client, make_beneficiary, building_ids
+):
     resident = make_beneficiary(visit_every_days=7)
     response = admin_client.post(
         f"/beneficiaries/{resident.id}/edit",
