@@ -1,8 +1,8 @@
-"""visits
+"""beneficiaries, home-visit tasks and their history, visit records, check-alls, access log
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-26 08:27:36.291297
+Create Date: 2026-11-26 08:38:29.426277
 
 """
 from alembic import op
@@ -68,10 +68,13 @@ def upgrade():
     op.create_table('task_batch',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=60), nullable=False),
-    sa.Column('criteria', sa.String(length=200), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('lives_alone_only', sa.Boolean(), nullable=False),
+    sa.Column('overdue_only', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', scheduler.database.UTCDateTime(), nullable=False),
     sa.Column('station_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['building.id'], name=op.f('fk_task_batch_building_id_building'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_task_batch_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_task_batch_station_id_station'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_batch'))
