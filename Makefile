@@ -16,7 +16,7 @@ run: install translations db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev translations
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
