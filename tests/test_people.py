@@ -128,3 +128,25 @@ def test_station_short_name_must_be_unique(superadmin_client, station):
     )
     assert response.status_code == 422
     assert "简称" in form_error(response.get_data(as_text=True), "slug")
+
+
+def test_admin_keeps_their_station_details(app, admin_client, station):
+    data = {
+        "name": station.name,
+        "slug": station.slug,
+        "address": "物业办公楼一层",
+        "opening_hours": "每天 9:00–17:00",
+        "active": "y",
+    }
+    assert admin_client.post("/people/station", data=data).status_code == 302
+    assert "每天 9:00–17:00" in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_superadmin_closes_a_station_and_its_public_page_disappears(app, superadmin_client, make_station):
+    other = make_station(name="甲驿站")
+    closing = make_station(name="乙驿站")
+    data = {"name": closing.name, "slug": closing.slug, "active": ""}
+    assert superadmin_client.post(f"/people/stations/{closing.id}/edit", data=data).status_code == 302
+    public = app.test_client()
+    assert public.get(f"/s/{closing.slug}/").status_code == 404
+    assert other.name in public.get("/").get_data(as_text=True)

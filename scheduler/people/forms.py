@@ -85,8 +85,12 @@ class StationForm(FlaskForm):
     opening_hours = StringField(
         _l("Opening hours"), filters=[strip_text], validators=[Length(max=120), NoControlCharacters()]
     )
+    active = BooleanField(_l("Open to the public"), default=True)
+
+
+class NewStationForm(StationForm):
     building_count = IntegerField(
         _l("Number of buildings"),
         validators=[DataRequired(), NumberRange(min=1, max=200)],
-        description=_l("Buildings are named 1号楼, 2号楼 … and can be renamed later."),
+        description=_l("Buildings are named 1号楼, 2号楼 …"),
     )
