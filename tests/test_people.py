@@ -150,3 +150,15 @@ def test_superadmin_closes_a_station_and_its_public_page_disappears(app, superad
     public = app.test_client()
     assert public.get(f"/s/{closing.slug}/").status_code == 404
     assert other.name in public.get("/").get_data(as_text=True)
+
+
+def test_account_list_filters_by_text_and_kind_with_and_without_htmx(admin_client, make_user):
+    make_user(Role.VOLUNTEER, display_name="孙桂兰", kind=Kind.BUILDING_HEAD)
+    make_user(Role.VOLUNTEER, display_name="孙建国", kind=Kind.PROPERTY_STAFF)
+    make_user(Role.VOLUNTEER, display_name="李文斌", kind=Kind.BUILDING_HEAD)
+    page = admin_client.get("/people/?q=孙&kind=building_head").get_data(as_text=True)
+    assert "孙桂兰" in page and "孙建国" not in page and "李文斌" not in page
+    assert "<html" in page
+    fragment = admin_client.get("/people/?q=孙", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="results"' in fragment
+    assert "孙桂兰" in fragment and "孙建国" in fragment and "李文斌" not in fragment

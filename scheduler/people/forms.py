@@ -94,3 +94,19 @@ class NewStationForm(StationForm):
         validators=[DataRequired(), NumberRange(min=1, max=200)],
         description=_l("Buildings are named 1号楼, 2号楼 …"),
     )
+
+
+class AccountFilterForm(FlaskForm):
+    """The filter above the account list: a GET form, so filtered lists can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
+    kind = SelectField(_l("What they are"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Everyone"))] + [
+            (kind.value, label) for kind, label in KIND_LABELS.items()
+        ]

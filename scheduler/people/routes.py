@@ -1,7 +1,7 @@
 """Staff accounts of a station (admin) and stations of a street office (superadmin)."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,8 +10,14 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.people import bp
-from scheduler.people.forms import AccountForm, NewStationForm, StationForm
-from scheduler.people.services import create_account, create_station, update_account, update_station
+from scheduler.people.forms import AccountFilterForm, AccountForm, NewStationForm, StationForm
+from scheduler.people.services import (
+    account_filter,
+    create_account,
+    create_station,
+    update_account,
+    update_station,
+)
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
 
@@ -37,12 +43,13 @@ def account_fields(form: AccountForm) -> dict:
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def accounts():
+    filters = AccountFilterForm(request.args)
+    filters.validate()
+    query = account_filter(in_station(User), filters.q.data or "", filters.kind.data or "")
     users = db.session.scalars(
-        in_station(User)
-        .options(selectinload(User.building))
-        .order_by(User.active.desc(), User.role, User.display_name)
+        query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
-    return render("people/accounts.html", users=users)
+    return render("people/accounts.html", block="results", users=users, filters=filters)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,6 +8,22 @@ from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.rules import RuleViolation
 
 
+def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Select:
+    """Narrow an account query by a name/username/phone fragment and by kind."""
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.display_name).like(pattern),
+                User.username.like(pattern),
+                User.phone.like(pattern),
+            )
+        )
+    if kind in {member.value for member in Kind}:
+        query = query.where(User.kind == Kind(kind))
+    return query
+
+
 def _ensure_username_free(username: str, except_user_id: int | None = None) -> None:
     query = sa.select(User.id).where(User.username == username)
     if except_user_id is not None:
