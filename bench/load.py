@@ -120,7 +120,8 @@ class Result:
     def line(self, baseline: "Result | None" = None) -> str:
         relative = f"  {baseline.per_second / self.per_second:5.1f}× the cost of /healthz" if baseline else ""
         return (
-            f"{self.path:<34} {self.per_second:7.0f} req/s  p50 {statistics.median(self.latencies_ms):6.1f} ms"
+            f"{self.path:<34} {self.per_second:7.0f} req/s"
+            f"  p50 {statistics.median(self.latencies_ms):6.1f} ms"
             f"  p95 {self.percentile(0.95):6.1f} ms  errors {self.errors}{relative}"
         )
 

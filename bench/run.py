@@ -84,9 +84,8 @@ def main() -> None:
                     result = hammer(clients, path, arguments.requests)
                     baseline = baseline or result
                     who = username or "anonymous"
-                    print(
-                        f"[{stations:>2} st] {who:<12} {result.line(None if result is baseline else baseline)}"
-                    )
+                    compared = None if result is baseline else baseline
+                    print(f"[{stations:>2} st] {who:<12} {result.line(compared)}")
 
 
 if __name__ == "__main__":
