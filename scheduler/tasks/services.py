@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -101,8 +100,7 @@ def _require_assignee(task: Task, actor: User) -> None:
         raise RuleViolation(_("This task is not yours."))
 
 
-def _required_text(text: str, field: str, message) -> str:
-    """``message`` is lazy: these actions also run outside requests (demo data, cron)."""
+def _required_text(text: str, field: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
         raise RuleViolation(message, field=field)
@@ -166,7 +164,7 @@ def decline(task: Task, actor: User, reason: str) -> Task:
     task = _lock(task)
     if task.assignee_id != actor.id:
         _require_staff(task, actor)
-    reason = _required_text(reason, "reason", _l("Say briefly why, so the station can plan."))
+    reason = _required_text(reason, "reason", _("Say briefly why, so the station can plan."))
     _release(task, actor, TaskState.DECLINED, reason)
     db.session.commit()
     return task
@@ -186,7 +184,7 @@ def complete(task: Task, actor: User, checklist: Checklist, note: str, minutes: 
     """Done: the visit record is kept, and a flagged one waits on the dashboard."""
     task = _lock(task)
     _require_assignee(task, actor)
-    note = _required_text(note, "note", _l("Write a short note about the visit."))
+    note = _required_text(note, "note", _("Write a short note about the visit."))
     if minutes is None or not 1 <= minutes <= MAX_MINUTES:
         raise RuleViolation(
             _("Enter the minutes spent, from 1 to %(max)s.", max=MAX_MINUTES), field="minutes"
@@ -213,7 +211,7 @@ def complete(task: Task, actor: User, checklist: Checklist, note: str, minutes: 
 def cancel(task: Task, actor: User, reason: str) -> Task:
     task = _lock(task)
     _require_staff(task, actor)
-    reason = _required_text(reason, "reason", _l("Say briefly why the task is cancelled."))
+    reason = _required_text(reason, "reason", _("Say briefly why the task is cancelled."))
     holder = _release(task, actor, TaskState.CANCELLED, reason)
     if holder is not None and holder.id != actor.id:
         notify(holder, _("A task of yours was cancelled: %(task)s.", task=_task_summary(task)))
@@ -260,7 +258,7 @@ def handle_flag(record: VisitRecord, actor: User, note: str) -> VisitRecord:
     """Someone at the station has followed up what a visit found; the flag leaves the dashboard."""
     if actor.role not in STAFF_ROLES or actor.station_id != record.station_id:
         raise RuleViolation(_("Only the station's staff can do this."))
-    note = _required_text(note, "note", _l("Write what was done about it."))
+    note = _required_text(note, "note", _("Write what was done about it."))
     updated = db.session.execute(
         sa.update(VisitRecord)
         .where(VisitRecord.id == record.id, VisitRecord.handled_at.is_(None))
