@@ -41,7 +41,7 @@ from scheduler.models import (
 )
 from scheduler.notices import notify
 from scheduler.rules import RuleViolation
-from scheduler.visits.services import BeneficiaryFilter
+from scheduler.visits.services import BeneficiaryFilter, find_or_register
 
 log = logging.getLogger("scheduler.tasks")
 
@@ -331,7 +331,7 @@ def create_task(
     open_to_claim: bool = False,
     assignee: User | None = None,
 ) -> Task:
-    """One task for one beneficiary, by staff; also the seam for "a task from a resident request"."""
+    """One task for one beneficiary, by staff."""
     if beneficiary.station_id != station_id or not beneficiary.active:
         raise RuleViolation(
             _("Choose a resident of this station who receives visits."), field="beneficiary_id"
@@ -351,6 +351,40 @@ def create_task(
     )
     db.session.commit()
     return task
+
+
+def add_task_for_resident(
+    *,
+    station_id: int,
+    created_by: User,
+    name: str,
+    building_id: int,
+    unit: str,
+    room: str,
+    phone: str,
+    kind: TaskKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    instructions: str = "",
+) -> Task:
+    """A task from what a resident asked for themselves, in one step; the caller commits.
+
+    The resident is found in the register by name and address, or registered with just
+    those details, and the task is added open for dispatch. A resident's service request
+    calls this inside its own transaction, links itself to the task and commits once.
+    """
+    _check_window(starts_at, ends_at)
+    beneficiary = find_or_register(
+        station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
+    )
+    return _new_task(
+        beneficiary=beneficiary,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        instructions=instructions,
+        created_by=created_by,
+    )
 
 
 def building_heads(station_id: int, building_ids: Iterable[int]) -> dict[int, User]:

@@ -92,6 +92,36 @@ def save_beneficiary(
     return beneficiary
 
 
+def find_or_register(
+    *, station_id: int, name: str, building_id: int, unit: str = "", room: str = "", phone: str = ""
+) -> Beneficiary:
+    """The resident of this name at this address, or a new record of just these details.
+
+    Adds to the caller's transaction (the caller commits). Used when a resident asks for
+    help themselves: nothing beyond what they gave is recorded (minimum collection).
+    """
+    _check_building(station_id, building_id)
+    beneficiary = db.session.scalar(
+        sa.select(Beneficiary).where(
+            Beneficiary.station_id == station_id,
+            Beneficiary.name == name,
+            Beneficiary.building_id == building_id,
+            Beneficiary.unit == unit,
+            Beneficiary.room == room,
+        )
+    )
+    if beneficiary is None:
+        beneficiary = Beneficiary(
+            station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
+        )
+        db.session.add(beneficiary)
+        db.session.flush()
+        log.info("beneficiary %s registered from a resident's request", beneficiary.id)
+    elif not beneficiary.active:
+        beneficiary.active = True
+    return beneficiary
+
+
 def record_access(beneficiary: Beneficiary, user: User) -> None:
     """Note that ``user`` opened the full record of ``beneficiary`` just now."""
     db.session.add(
