@@ -116,7 +116,7 @@ def _check_assignee(station_id: int, user: User) -> None:
 
 def _release(task: Task, actor: User, to_state: TaskState, note: str) -> User | None:
     """Move a held task away from its volunteer, who loses sight of the resident at once."""
-    holder = task.assignee
+    holder = db.session.get(User, task.assignee_id) if task.assignee_id else None
     _move(task, to_state, actor, note)
     task.assignee_id = None
     return holder
