@@ -185,3 +185,22 @@ def test_a_late_claim_is_told_someone_else_was_first(auth, make_task):
 def test_tasks_not_offered_to_everyone_cannot_be_claimed(auth, make_task):
     task = make_task()
     assert auth.login(Role.VOLUNTEER).post(f"/tasks/{task.id}/claim").status_code == 404
+
+
+def test_task_pages_are_kept_out_of_caches(auth, volunteer_client, volunteer, make_task):
+    task = make_task(TaskState.ASSIGNED, volunteer)
+    for client in (volunteer_client, auth.login(Role.ADMIN)):
+        response = client.get(f"/tasks/{task.id}")
+        assert response.headers["Cache-Control"] == "no-store"
+        assert 'hx-history="false"' in response.get_data(as_text=True)
+
+
+def test_nothing_of_another_station_reaches_a_volunteer(auth, make_station, make_user, make_task):
+    elsewhere = make_station()
+    outsider = auth.login(Role.VOLUNTEER, station=elsewhere)
+    offered = make_task(open_to_claim=True)
+    held = make_task(TaskState.ASSIGNED, make_user(Role.VOLUNTEER))
+    assert "可领取的任务" not in outsider.get("/me").get_data(as_text=True)
+    for task in (offered, held):
+        assert outsider.get(f"/tasks/{task.id}").status_code == 404
+        assert outsider.post(f"/tasks/{task.id}/claim").status_code == 404
