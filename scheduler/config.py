@@ -37,6 +37,9 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # The secretary's dashboard lists home-visit tasks assigned longer ago than this and not yet accepted.
+    TASK_ACCEPT_WITHIN_HOURS = int(os.environ.get("TASK_ACCEPT_WITHIN_HOURS", "4"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")

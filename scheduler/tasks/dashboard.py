@@ -1,0 +1,143 @@
+"""What the secretary sees at a glance. Read-only, a fixed number of queries whatever the rows.
+
+Each list on the dashboard is defined here once; the compact /me section counts the
+same lists, so the two can never disagree.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from scheduler.extensions import db
+from scheduler.models import (
+    PENDING_STATES,
+    Beneficiary,
+    Task,
+    TaskBatch,
+    TaskKind,
+    TaskState,
+    VisitRecord,
+)
+
+RECENT_BATCHES = 5
+
+
+def end_of_local_day(now: datetime) -> datetime:
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), zone).astimezone(UTC)
+
+
+@dataclass
+class BatchProgress:
+    batch: TaskBatch
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def finished(self) -> int:
+        return self.counts[TaskState.DONE] + self.counts[TaskState.CANCELLED]
+
+
+def batch_progress(batches: list[TaskBatch]) -> list[BatchProgress]:
+    progress = {batch.id: BatchProgress(batch) for batch in batches}
+    if progress:
+        rows = db.session.execute(
+            sa.select(Task.batch_id, Task.state, sa.func.count())
+            .where(Task.batch_id.in_(progress))
+            .group_by(Task.batch_id, Task.state)
+        )
+        for batch_id, state, count in rows:
+            progress[batch_id].counts[state] = count
+    return list(progress.values())
+
+
+@dataclass
+class Dashboard:
+    now: datetime
+    today: list[Task]  # pending, window begun by the end of today; overdue ones included
+    unassigned: list[Task]
+    waiting: list[Task]  # assigned longer ago than the configured hours, not yet accepted
+    declined: list[Task]
+    flagged: list[VisitRecord]
+    not_visited: list[Beneficiary]
+    planned_visit: dict[int, Task]  # beneficiary id -> their pending visit task
+    batches: list[BatchProgress]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "today": len(self.today),
+            "overdue": sum(task.is_overdue(self.now) for task in self.today),
+            "unassigned": len(self.unassigned),
+            "waiting": len(self.waiting),
+            "declined": len(self.declined),
+            "flagged": len(self.flagged),
+            "not_visited": len(self.not_visited),
+        }
+
+
+def build_dashboard(station_id: int, now: datetime) -> Dashboard:
+    pending = db.session.scalars(
+        sa.select(Task)
+        .where(Task.station_id == station_id, Task.state.in_(PENDING_STATES))
+        .options(
+            joinedload(Task.beneficiary).joinedload(Beneficiary.building),
+            joinedload(Task.assignee),
+            selectinload(Task.events),
+        )
+        .order_by(Task.starts_at, Task.id)
+    ).all()
+    day_end = end_of_local_day(now)
+    accept_by = now - timedelta(hours=current_app.config["TASK_ACCEPT_WITHIN_HOURS"])
+    flagged = db.session.scalars(
+        sa.select(VisitRecord)
+        .where(
+            VisitRecord.station_id == station_id,
+            VisitRecord.flagged.is_(True),
+            VisitRecord.handled_at.is_(None),
+        )
+        .options(
+            joinedload(VisitRecord.task).joinedload(Task.beneficiary).joinedload(Beneficiary.building),
+            joinedload(VisitRecord.task).joinedload(Task.assignee),
+        )
+        .order_by(VisitRecord.recorded_at)
+    ).all()
+    not_visited = db.session.scalars(
+        sa.select(Beneficiary)
+        .where(
+            Beneficiary.station_id == station_id,
+            Beneficiary.active.is_(True),
+            Beneficiary.visit_due_at <= now,
+        )
+        .options(joinedload(Beneficiary.building))
+        .order_by(Beneficiary.visit_due_at, Beneficiary.id)
+    ).all()
+    batches = db.session.scalars(
+        sa.select(TaskBatch)
+        .where(TaskBatch.station_id == station_id)
+        .order_by(TaskBatch.created_at.desc(), TaskBatch.id.desc())
+        .limit(RECENT_BATCHES)
+    ).all()
+    return Dashboard(
+        now=now,
+        today=[task for task in pending if task.starts_at < day_end],
+        unassigned=[task for task in pending if task.state == TaskState.OPEN],
+        waiting=[
+            task
+            for task in pending
+            if task.state == TaskState.ASSIGNED and task.state_changed_at <= accept_by
+        ],
+        declined=[task for task in pending if task.state == TaskState.DECLINED],
+        flagged=flagged,
+        not_visited=not_visited,
+        planned_visit={task.beneficiary_id: task for task in pending if task.kind == TaskKind.VISIT},
+        batches=batch_progress(batches),
+    )

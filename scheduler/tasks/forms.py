@@ -1,0 +1,159 @@
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from scheduler.database import utcnow
+from scheduler.forms import NoControlCharacters, strip_text
+from scheduler.models import TASK_KIND_LABELS, Health, TaskKind
+from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Checklist
+from scheduler.visits.forms import BeneficiaryFilterForm, short_text, to_int_or_none
+
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A time typed in the community's zone (naive, from the form) as aware UTC."""
+    return value.replace(tzinfo=local_zone()).astimezone(UTC)
+
+
+def tomorrow_morning() -> tuple[datetime, datetime]:
+    """Default window for a new task: tomorrow 9:00–11:00, local time."""
+    tomorrow = utcnow().astimezone(local_zone()).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(9))
+    return start, start + timedelta(hours=2)
+
+
+def note_field(label, required_message=None, **kwargs) -> TextAreaField:
+    """Free text of at most NOTE_LENGTH characters; required when given a message for its absence."""
+    validators = [DataRequired(message=required_message)] if required_message else []
+    validators += [Length(max=NOTE_LENGTH), NoControlCharacters()]
+    return TextAreaField(label, filters=[strip_text], validators=validators, **kwargs)
+
+
+class TimeWindowFields:
+    """Kind, window and instructions: what every way of creating tasks asks for."""
+
+    kind = SelectField(
+        _l("Kind of task"),
+        choices=[SelectChoice(kind.value, label) for kind, label in TASK_KIND_LABELS.items()],
+        default=TaskKind.VISIT.value,
+    )
+    starts_at = DateTimeLocalField(
+        _l("From"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Until"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+    )
+    instructions = note_field(
+        _l("Instructions for the volunteer"),
+        description=_l("What to bring or check. The volunteer sees this with the address."),
+    )
+
+    def set_default_window(self) -> None:
+        if self.starts_at.data is None and self.ends_at.data is None:
+            self.starts_at.data, self.ends_at.data = tomorrow_morning()
+
+    def window_and_kind(self) -> dict:
+        return dict(
+            kind=TaskKind(self.kind.data),
+            starts_at=local_to_utc(self.starts_at.data),
+            ends_at=local_to_utc(self.ends_at.data),
+            instructions=self.instructions.data or "",
+        )
+
+
+class TaskForm(TimeWindowFields, FlaskForm):
+    beneficiary_id = SelectField(_l("Resident"), coerce=to_int_or_none, validators=[DataRequired()])
+    open_to_claim = BooleanField(
+        _l("Anyone may take"),
+        description=_l("Volunteers of the station see it and the first to take it gets it."),
+    )
+
+    def __init__(self, beneficiaries, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beneficiary_id.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(b.id, f"{b.name} · {b.address}") for b in beneficiaries
+        ]
+
+
+class CheckAllForm(TimeWindowFields, BeneficiaryFilterForm, FlaskForm):
+    title = short_text(
+        _l("Title"), 60, required=True, description=_l("For example: visits before the cold wave.")
+    )
+
+
+def _per_task_meta() -> dict:
+    # Several tasks' forms share one page, so their fields carry the task in a prefix. The
+    # CSRF token travels in the page-wide csrf_token field and header that CSRFProtect checks
+    # on every POST, so these forms do not carry a prefixed second copy.
+    return {"csrf": False}
+
+
+class DeclineForm(FlaskForm):
+    reason = note_field(_l("Why can you not do it?"), required_message=_l("Say briefly why."))
+
+    def __init__(self, task_id: int, *args, **kwargs):
+        super().__init__(*args, prefix=f"task{task_id}-decline", meta=_per_task_meta(), **kwargs)
+
+
+class DoneForm(FlaskForm):
+    health = RadioField(
+        _l("How are they?"),
+        choices=[
+            SelectChoice(Health.GOOD.value, _l("In good health")),
+            SelectChoice(Health.FOLLOW_UP.value, _l("Needs follow-up")),
+        ],
+        validators=[InputRequired(_l("Choose one."))],
+    )
+    safety_hazard = BooleanField(_l("Safety hazard at home"))
+    needs_help = BooleanField(_l("Needs help with medicine or food"))
+    other_concern = BooleanField(_l("Something else worries me (say it in the note)"))
+    note = note_field(_l("Short note"), required_message=_l("Write a short note about the visit."))
+    minutes = IntegerField(
+        _l("Minutes spent"),
+        validators=[
+            InputRequired(_l("Enter the minutes spent.")),
+            NumberRange(min=1, max=MAX_MINUTES, message=_l("From 1 to %(max)s minutes.")),
+        ],
+    )
+
+    def __init__(self, task_id: int, *args, **kwargs):
+        super().__init__(*args, prefix=f"task{task_id}-done", meta=_per_task_meta(), **kwargs)
+
+    def checklist(self) -> Checklist:
+        return Checklist(
+            health=Health(self.health.data),
+            safety_hazard=self.safety_hazard.data,
+            needs_help=self.needs_help.data,
+            other_concern=self.other_concern.data,
+        )
+
+
+class ReasonForm(FlaskForm):
+    """Staff cancelling a task or taking it back."""
+
+    reason = note_field(_l("Reason"), required_message=_l("Say briefly why."))
+
+
+class HandleFlagForm(FlaskForm):
+    note = note_field(_l("What was done"), required_message=_l("Write what was done about it."))
+
+    def __init__(self, record_id: int, *args, **kwargs):
+        super().__init__(*args, prefix=f"flag{record_id}", meta=_per_task_meta(), **kwargs)

@@ -1,0 +1,182 @@
+"""Visit plans (``flask generate-visits`` and the staff button) and check-alls (fan-out)."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import Beneficiary, Kind, Role, Task, TaskBatch, TaskKind, TaskState
+from scheduler.tasks.services import generate_due_visits
+from tests.factories_visits import building_of
+
+HTMX = {"HX-Request": "true"}
+
+
+def tasks_by_beneficiary(app) -> dict[int, list[Task]]:
+    with app.app_context():
+        found: dict[int, list[Task]] = {}
+        for task in db.session.scalars(sa.select(Task).order_by(Task.id)):
+            found.setdefault(task.beneficiary_id, []).append(task)
+        db.session.expunge_all()
+        return found
+
+
+@pytest.fixture
+def head_of(app, station, make_user):
+    def make(building: int, **fields):
+        with app.app_context():
+            building_id = building_of(station, building).id
+        return make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD, building_id=building_id, **fields)
+
+    return make
+
+
+def backdate_last_visit(app, beneficiary_id: int, days: int) -> None:
+    with app.app_context():
+        beneficiary = db.session.get(Beneficiary, beneficiary_id)
+        beneficiary.last_visit_at = utcnow() - timedelta(days=days)
+        beneficiary.refresh_visit_due()
+        db.session.commit()
+
+
+def test_generate_visits_creates_one_per_due_resident_and_nothing_the_second_time(
+    app, runner, make_beneficiary, head_of
+):
+    head = head_of(1)
+    never_visited = make_beneficiary(building=1, visit_every_days=7)
+    long_ago = make_beneficiary(building=2, visit_every_days=14)
+    backdate_last_visit(app, long_ago.id, days=20)
+    recently = make_beneficiary(visit_every_days=14)
+    backdate_last_visit(app, recently.id, days=3)
+    make_beneficiary(visit_every_days=None)
+    make_beneficiary(visit_every_days=7, active=False)
+
+    first = runner.invoke(args=["generate-visits"])
+    assert first.exit_code == 0 and "2 visit tasks created." in first.output
+    created = tasks_by_beneficiary(app)
+    assert set(created) == {never_visited.id, long_ago.id}
+    assert created[never_visited.id][0].assignee_id == head.id, "given to the building head"
+    assert created[never_visited.id][0].state == TaskState.ASSIGNED
+    assert created[long_ago.id][0].state == TaskState.OPEN, "no head in 2号楼: left open"
+    assert all(task.kind == TaskKind.VISIT for tasks in created.values() for task in tasks)
+
+    second = runner.invoke(args=["generate-visits"])
+    assert "0 visit tasks created." in second.output
+    assert sum(len(tasks) for tasks in tasks_by_beneficiary(app).values()) == 2
+
+
+def test_a_done_visit_makes_the_next_one_due_a_frequency_later(app, make_beneficiary, make_task, make_user):
+    resident = make_beneficiary(visit_every_days=7)
+    make_task(TaskState.DONE, make_user(Role.VOLUNTEER), resident)
+    with app.test_request_context():
+        assert generate_due_visits() == 0
+        assert generate_due_visits(now=utcnow() + timedelta(days=8)) == 1
+
+
+def test_a_cancelled_or_other_pending_visit_counts_correctly(app, make_beneficiary, make_task, make_user):
+    cancelled = make_beneficiary(visit_every_days=7)
+    make_task(TaskState.CANCELLED, beneficiary=cancelled)
+    declined = make_beneficiary(visit_every_days=7)
+    make_task(TaskState.DECLINED, make_user(Role.VOLUNTEER), declined)
+    with app.test_request_context():
+        assert generate_due_visits() == 1, "a cancelled visit is no visit; a declined one is still pending"
+
+
+def test_generate_visits_only_touches_the_named_station(app, runner, make_station, make_beneficiary):
+    make_beneficiary(visit_every_days=7)
+    other = make_station(slug="other-station")
+    make_beneficiary(station=other, visit_every_days=7)
+    assert (
+        "1 visit tasks created."
+        in runner.invoke(args=["generate-visits", "--station", "other-station"]).output
+    )
+    assert runner.invoke(args=["generate-visits", "--station", "nowhere"]).exit_code != 0
+
+
+def test_staff_button_plans_due_visits(app, admin_client, make_beneficiary):
+    make_beneficiary(visit_every_days=7)
+    response = admin_client.post("/tasks/generate-visits")
+    assert response.status_code == 302
+    assert "已生成 1 项探访任务。" in admin_client.get("/tasks/").get_data(as_text=True)
+    admin_client.post("/tasks/generate-visits")
+    assert "需要探访的老人都已有探访任务。" in admin_client.get("/tasks/").get_data(as_text=True)
+
+
+def check_all_form(**overrides) -> dict:
+    data = {
+        "title": "寒潮前探访",
+        "building_id": "",
+        "lives_alone": "y",
+        "kind": "visit",
+        "starts_at": "2030-01-05T09:00",
+        "ends_at": "2030-01-06T18:00",
+        "instructions": "检查暖气和门窗",
+    }
+    data.update(overrides)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def test_check_all_creates_exactly_one_task_per_matching_resident(
+    app, admin_client, make_beneficiary, head_of, station
+):
+    head = head_of(2)
+    alone_in_two = [make_beneficiary(building=2, lives_alone=True) for _ in range(3)]
+    make_beneficiary(building=2, lives_alone=False)
+    make_beneficiary(building=1, lives_alone=True)
+    make_beneficiary(building=2, lives_alone=True, active=False)
+    with app.app_context():
+        building_two = building_of(station, 2).id
+
+    response = admin_client.post("/tasks/check-all/new", data=check_all_form(building_id=str(building_two)))
+    assert response.status_code == 302
+    created = tasks_by_beneficiary(app)
+    assert sorted(created) == sorted(b.id for b in alone_in_two)
+    assert all(len(tasks) == 1 for tasks in created.values())
+    assert {tasks[0].assignee_id for tasks in created.values()} == {head.id}
+
+    with app.app_context():
+        batch = db.session.scalars(sa.select(TaskBatch)).one()
+    assert response.headers["Location"] == f"/tasks/check-all/{batch.id}"
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "寒潮前探访" in page and "2号楼 · 独居" in page and "已完成 0 / 3" in page
+    assert all(b.name in page for b in alone_in_two)
+
+
+def test_check_all_progress_follows_completion(app, admin_client, auth, make_beneficiary, head_of):
+    head = head_of(1)
+    make_beneficiary(building=1, lives_alone=True)
+    make_beneficiary(building=1, lives_alone=True)
+    admin_client.post("/tasks/check-all/new", data=check_all_form())
+    with app.app_context():
+        batch_id = db.session.scalar(sa.select(TaskBatch.id))
+        first = db.session.scalars(sa.select(Task).order_by(Task.id)).first()
+    volunteer = auth.login(user=head)
+    volunteer.post(f"/tasks/{first.id}/accept")
+    volunteer.post(
+        f"/tasks/{first.id}/done",
+        data={
+            f"task{first.id}-done-health": "good",
+            f"task{first.id}-done-note": "很好",
+            f"task{first.id}-done-minutes": "15",
+        },
+    )
+    page = admin_client.get(f"/tasks/check-all/{batch_id}", headers=HTMX).get_data(as_text=True)
+    assert "已完成 1 / 2" in page
+
+
+def test_check_all_with_no_match_says_so_next_to_the_filter(admin_client, make_beneficiary):
+    make_beneficiary(lives_alone=False)
+    response = admin_client.post("/tasks/check-all/new", data=check_all_form())
+    assert response.status_code == 422
+    assert 'id="building_id-error">没有符合条件的关爱对象。' in response.get_data(as_text=True)
+    assert 'value="寒潮前探访"' in response.get_data(as_text=True)
+
+
+def test_check_all_needs_a_title_and_a_window(admin_client, make_beneficiary):
+    make_beneficiary(lives_alone=True)
+    response = admin_client.post("/tasks/check-all/new", data=check_all_form(title="", ends_at=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="title-error"' in html and 'id="ends_at-error">请填写日期和时间。' in html

@@ -1,0 +1,47 @@
+"""Whatever is typed into the home-visit forms, the answer is a saved record or a message, never a 500."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.models import TaskState
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+text = st.text(max_size=80)
+
+
+@FUZZ
+@given(name=text, room=text, phone=text, birth_year=text, every=text, notes=st.text(max_size=600))
+def test_register_form_never_fails(admin_client, name, room, phone, birth_year, every, notes):
+    response = admin_client.post(
+        "/beneficiaries/new",
+        data={
+            "name": name,
+            "building_id": "1",
+            "room": room,
+            "phone": phone,
+            "birth_year": birth_year,
+            "visit_every_days": every,
+            "care_notes": notes,
+        },
+    )
+    assert response.status_code in (302, 422)
+
+
+@FUZZ
+@given(health=text, note=st.text(max_size=600), minutes=text, reason=text)
+def test_volunteer_forms_never_fail(volunteer_client, make_task, health, note, minutes, reason):
+    client = volunteer_client  # one sign-in for every example; each gets a fresh task
+    task = make_task(TaskState.ACCEPTED, client.user)
+    prefix = f"task{task.id}"
+    done = client.post(
+        f"/tasks/{task.id}/done",
+        data={
+            f"{prefix}-done-health": health,
+            f"{prefix}-done-note": note,
+            f"{prefix}-done-minutes": minutes,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code in (200, 422)
+    declined = client.post(f"/tasks/{task.id}/decline", data={f"{prefix}-decline-reason": reason})
+    assert declined.status_code in (302, 404, 409, 422)
