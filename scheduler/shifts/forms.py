@@ -13,7 +13,8 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import NoControlCharacters, strip_text
@@ -21,17 +22,21 @@ from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Shif
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import local_today, week_start
 
-WEEKDAY_LABELS = [
-    (1, _l("Mon")),
-    (2, _l("Tue")),
-    (3, _l("Wed")),
-    (4, _l("Thu")),
-    (5, _l("Fri")),
-    (6, _l("Sat")),
-    (7, _l("Sun")),
+WEEKDAY_CHOICES = [
+    SelectChoice(1, _l("Mon")),
+    SelectChoice(2, _l("Tue")),
+    SelectChoice(3, _l("Wed")),
+    SelectChoice(4, _l("Thu")),
+    SelectChoice(5, _l("Fri")),
+    SelectChoice(6, _l("Sat")),
+    SelectChoice(7, _l("Sun")),
 ]
 SCOPE_ONE = "one"
 SCOPE_LATER = "later"
+SCOPE_CHOICES = [
+    SelectChoice(SCOPE_ONE, _l("Only this shift")),
+    SelectChoice(SCOPE_LATER, _l("This shift and all later ones of its series")),
+]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -52,7 +57,7 @@ class ShiftFieldsForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[(kind.value, label) for kind, label in SHIFT_KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in SHIFT_KIND_LABELS.items()],
         default=ShiftKind.DUTY.value,
     )
     location = StringField(
@@ -97,10 +102,7 @@ class ShiftForm(ShiftFieldsForm):
     day = DateField(_l("Day"), validators=[InputRequired()])
     scope = RadioField(
         _l("Change"),
-        choices=[
-            (SCOPE_ONE, _l("Only this shift")),
-            (SCOPE_LATER, _l("This shift and all later ones of its series")),
-        ],
+        choices=SCOPE_CHOICES,
         default=SCOPE_ONE,
     )
 
@@ -108,7 +110,7 @@ class ShiftForm(ShiftFieldsForm):
 class SeriesForm(ShiftFieldsForm):
     weekdays = MultiCheckboxField(
         _l("Weekdays"),
-        choices=WEEKDAY_LABELS,
+        choices=WEEKDAY_CHOICES,
         coerce=int,
         default=[1, 2, 3, 4, 5],
         validators=[DataRequired()],
@@ -130,9 +132,18 @@ class SeriesForm(ShiftFieldsForm):
             self.first_day.data = self.first_day.data or next_monday
             self.last_day.data = self.last_day.data or next_monday + timedelta(weeks=8, days=-3)
 
-    def validate_extra_end(self, field):
-        if (self.extra_start.data is None) != (field.data is None):
-            raise ValidationError(_l("Give both times of the second shift, or neither."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not inline: an empty field's Optional() would skip an inline check.
+        if not (self.extra_start.errors or self.extra_end.errors) and (self.extra_start.data is None) != (
+            self.extra_end.data is None
+        ):
+            self.extra_end.errors = [
+                *self.extra_end.errors,
+                _l("Give both times of the second shift, or neither."),
+            ]
+            valid = False
+        return valid
 
     def extra_slots(self) -> list[tuple[time, time]]:
         if self.extra_start.data is None or self.extra_end.data is None:
@@ -143,10 +154,7 @@ class SeriesForm(ShiftFieldsForm):
 class CancelForm(FlaskForm):
     scope = RadioField(
         _l("Cancel"),
-        choices=[
-            (SCOPE_ONE, _l("Only this shift")),
-            (SCOPE_LATER, _l("This shift and all later ones of its series")),
-        ],
+        choices=SCOPE_CHOICES,
         default=SCOPE_ONE,
     )
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
@@ -283,7 +284,7 @@ def cancel(shift_id: int):
 def attendance(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
     form = AttendanceForm()
-    form.attended.choices = [(a.user_id, a.user.display_name) for a in shift.place_holders]
+    form.attended.choices = [SelectChoice(a.user_id, a.user.display_name) for a in shift.place_holders]
     if not form.is_submitted():
         # Confirmed people most likely came: they start ticked, unanswered ones do not.
         came = (AssignmentState.CONFIRMED, AssignmentState.ATTENDED)

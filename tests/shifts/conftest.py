@@ -121,3 +121,9 @@ def details_of(shift: Shift, **changes) -> tuple:
         notes=shift.notes,
     )
     return starts.date(), ShiftDetails(**{**fields, **changes})
+
+
+def week_of(moment: datetime) -> str:
+    """The board address of the local week holding ``moment``."""
+    day = moment.astimezone(SHANGHAI).date()
+    return f"/shifts/week/{(day - timedelta(days=day.weekday())).isoformat()}"
