@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
@@ -25,9 +25,9 @@ from scheduler.models import (
 from scheduler.shifts.services import STATION_ROLES, withdrawal_deadline
 from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
 
-# How far ahead a volunteer sees shifts open for sign-up.
-OPEN_SHIFTS_DAYS = 28
-OPEN_SHIFTS_LIMIT = 30
+# Open shifts on a volunteer's phone: the soonest few of the next two weeks keep the page short.
+OPEN_SHIFTS_DAYS = 14
+OPEN_SHIFTS_LIMIT = 8
 # States whose hours count as planned or done work when sharing work fairly.
 WORKING_STATES = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
 
@@ -257,6 +257,26 @@ class MyShifts:
         )
 
 
+def busy_then(user: User):
+    """SQL condition on ``Shift``: the person already holds a place on an overlapping shift.
+
+    Used to offer only shifts they could take; the rule itself lives in the services.
+    """
+    other = aliased(Shift)
+    return (
+        sa.select(Assignment.id)
+        .join(other, other.id == Assignment.shift_id)
+        .where(
+            Assignment.user_id == user.id,
+            Assignment.state.in_(PLACE_HOLDING_STATES),
+            other.cancelled_at.is_(None),
+            other.starts_at < Shift.ends_at,
+            other.ends_at > Shift.starts_at,
+        )
+        .exists()
+    )
+
+
 def my_shifts(user: User) -> MyShifts:
     now = utcnow()
     upcoming = list(
@@ -285,6 +305,7 @@ def my_shifts(user: User) -> MyShifts:
     )
     mine = sa.select(Assignment.shift_id).where(Assignment.user_id == user.id)
     queued = sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == user.id)
+    busy = busy_then(user)
     open_shifts = list(
         db.session.scalars(
             sa.select(Shift)
@@ -296,6 +317,7 @@ def my_shifts(user: User) -> MyShifts:
                 Shift.starts_at < now + timedelta(days=OPEN_SHIFTS_DAYS),
                 Shift.id.not_in(mine),
                 Shift.id.not_in(queued),
+                ~busy,
             )
             .order_by(Shift.starts_at, Shift.id)
             .limit(OPEN_SHIFTS_LIMIT)
@@ -313,6 +335,7 @@ def my_shifts(user: User) -> MyShifts:
                 Shift.starts_at > now,
                 Shift.cancelled_at.is_(None),
                 Shift.id.not_in(mine),
+                ~busy,
             )
             .options(selectinload(Assignment.shift), selectinload(Assignment.user))
             .order_by(Shift.starts_at)

@@ -27,6 +27,7 @@ from scheduler.shifts.queries import (
     waiting_counts,
     waitlist_of,
     week_board,
+    week_shifts,
 )
 from scheduler.shifts.weeks import local_today, to_local, week_start
 
@@ -79,7 +80,7 @@ def week_page(monday: date):
 
 
 def card(shift_id: int, status: int = 200, problem: str | None = None, picker: bool = False):
-    """One board card re-rendered; with ``picker`` the open picker is refreshed alongside."""
+    """One board card re-rendered; with ``picker`` the open picker is refreshed, or closed once full."""
     shift = get_in_station_or_404(Shift, shift_id)
     return render(
         "shifts/_shift_card.html",
@@ -88,7 +89,9 @@ def card(shift_id: int, status: int = 200, problem: str | None = None, picker: b
         shift=shift,
         waiting=waiting_counts([shift.id]),
         problem=problem,
-        candidates=candidates_for(shift) if picker else None,
+        candidates=candidates_for(shift) if picker and shift.is_unfilled else None,
+        close_picker=picker and not shift.is_unfilled,
+        week=week_shifts(week_start(to_local(shift.starts_at).date())),
     )
 
 

@@ -169,3 +169,18 @@ def test_my_page_costs_the_same_number_of_queries_for_more_shifts(
     with count_queries() as many:
         volunteer_client.get("/me")
     assert many.count == few.count
+
+
+def test_shifts_i_could_not_take_are_not_offered(volunteer_client, make_shift, make_user, place):
+    me = volunteer_client.user
+    place(make_shift(title="我的值班", starts_at=days_from_now(2, time(9, 0))), me)
+    make_shift(title="同时的开放班次", starts_at=days_from_now(2, time(10, 0)))
+    place(
+        make_shift(title="同时的替班", starts_at=days_from_now(2, time(9, 30))),
+        make_user(),
+        swap_offered_at=utcnow(),
+    )
+    make_shift(title="下午的开放班次", starts_at=days_from_now(2, time(14, 30)))
+    html = section(volunteer_client.get("/me").get_data(as_text=True))
+    assert "下午的开放班次" in html
+    assert "同时的开放班次" not in html and "同时的替班" not in html
