@@ -14,13 +14,13 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import NoControlCharacters, strip_text
 from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, ShiftKind
 from scheduler.shifts.planning import ShiftDetails
-from scheduler.shifts.weeks import local_today, week_start
+from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
 WEEKDAY_CHOICES = [
     SelectChoice(1, _l("Mon")),
@@ -37,6 +37,14 @@ SCOPE_CHOICES = [
     SelectChoice(SCOPE_ONE, _l("Only this shift")),
     SelectChoice(SCOPE_LATER, _l("This shift and all later ones of its series")),
 ]
+
+
+class PlannableDate:
+    message = _l("Choose a date between 2000 and 2099.")
+
+    def __call__(self, form, field):
+        if field.data is not None and not is_plannable(field.data):
+            raise ValidationError(self.message)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -99,7 +107,7 @@ class ShiftFieldsForm(FlaskForm):
 
 
 class ShiftForm(ShiftFieldsForm):
-    day = DateField(_l("Day"), validators=[InputRequired()])
+    day = DateField(_l("Day"), validators=[InputRequired(), PlannableDate()])
     scope = RadioField(
         _l("Change"),
         choices=SCOPE_CHOICES,
@@ -115,8 +123,8 @@ class SeriesForm(ShiftFieldsForm):
         default=[1, 2, 3, 4, 5],
         validators=[DataRequired()],
     )
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    first_day = DateField(_l("First day"), validators=[InputRequired(), PlannableDate()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), PlannableDate()])
     extra_start = TimeField(_l("Second time from"), validators=[Optional()], default=time(14, 30))
     extra_end = TimeField(
         _l("Second time until"),

@@ -4,7 +4,7 @@ Changes to the people on a shift go through ``scheduler.shifts.services``, whose
 locking order (shifts, then users, ascending id) applies here too.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -116,7 +116,7 @@ def create_series(
     created = []
     with transaction():
         for start, end in slots:
-            slot = ShiftDetails(**{**details.__dict__, "start": start, "end": end})
+            slot = replace(details, start=start, end=end)
             series = ShiftSeries(
                 station_id=station_id,
                 title=details.title,
@@ -260,12 +260,14 @@ def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
                 .order_by(Shift.starts_at, Shift.id)
             )
         )
+        if not sources:
+            return result
         later = {source.id: _a_week_later(source) for source in sources}
         # Next week's shifts, cancelled ones too: a shift cancelled there stays cancelled.
         existing_ids = db.session.scalars(
             sa.select(Shift.id).where(
                 Shift.station_id == station_id,
-                Shift.starts_at.in_([span[0] for span in later.values()] or [now]),
+                Shift.starts_at.in_([span[0] for span in later.values()]),
             )
         )
         existing = {(s.title, s.location, s.starts_at): s for s in lock_shifts(existing_ids)}

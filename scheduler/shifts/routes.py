@@ -29,14 +29,15 @@ from scheduler.shifts.queries import (
     week_board,
     week_shifts,
 )
-from scheduler.shifts.weeks import local_today, to_local, week_start
+from scheduler.shifts.weeks import is_plannable, local_today, to_local, week_start
 
 
 def parse_day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if is_plannable(day) else None
 
 
 def parse_week(value: str) -> date:
@@ -47,9 +48,9 @@ def parse_week(value: str) -> date:
     return week_start(day)
 
 
-def week_url(shift: Shift, **kwargs) -> str:
+def week_url(shift: Shift) -> str:
     monday = week_start(to_local(shift.starts_at).date())
-    return url_for("shifts.week", week=monday.isoformat(), _anchor=f"shift-{shift.id}", **kwargs)
+    return url_for("shifts.week", week=monday.isoformat(), _anchor=f"shift-{shift.id}")
 
 
 def location_choices() -> list[str]:

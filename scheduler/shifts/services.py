@@ -40,9 +40,8 @@ from scheduler.notices import notify
 from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
 
+# Everyone of a station who may be put on a shift.
 STATION_ROLES = (*STAFF_ROLES, Role.VOLUNTEER)
-# A series may plan at most half a year ahead in one go.
-MAX_SERIES_DAYS = 183
 
 
 @contextmanager

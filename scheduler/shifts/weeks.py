@@ -11,6 +11,14 @@ from flask import current_app
 
 from scheduler.database import utcnow
 
+# Dates outside these are typing mistakes (and would overflow date arithmetic at the edges).
+FIRST_PLANNABLE_DAY = date(2000, 1, 1)
+LAST_PLANNABLE_DAY = date(2099, 12, 31)
+
+
+def is_plannable(day: date) -> bool:
+    return FIRST_PLANNABLE_DAY <= day <= LAST_PLANNABLE_DAY
+
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])

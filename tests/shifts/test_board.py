@@ -345,3 +345,24 @@ def test_declined_role_is_not_offered_in_the_picker(admin_client, make_shift, ma
     make_user(display_name="离开的人", active=False)
     html = admin_client.get(f"/shifts/{shift.id}/picker").get_data(as_text=True)
     assert "街道管理员" not in html and "离开的人" not in html
+
+
+def test_dates_far_out_of_range_are_refused_not_crashed(admin_client):
+    from tests.conftest import form_error
+
+    assert admin_client.get("/shifts/week/9999-12-31").status_code == 404
+    assert admin_client.get("/shifts/week/0001-01-01").status_code == 404
+    assert admin_client.get("/shifts/people?month=9999-12").status_code == 200
+    response = admin_client.post(
+        "/shifts/new",
+        data={
+            "title": "值班",
+            "kind": "duty",
+            "day": "9999-12-31",
+            "start": "22:00",
+            "end": "02:00",
+            "capacity": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert form_error(response.get_data(as_text=True), "day") == "请选择 2000 年到 2099 年之间的日期。"

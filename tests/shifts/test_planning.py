@@ -1,5 +1,6 @@
 """Planning: weekly series, changing and cancelling one or later shifts, copying a week."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -53,7 +54,7 @@ def test_series_across_a_month_end_is_stored_in_utc(station, read):
 
 
 def test_an_early_shift_on_the_first_of_the_month_is_the_previous_day_in_utc(station, read):
-    early = ShiftDetails(**{**MORNING_DUTY.__dict__, "start": time(7, 0), "end": time(8, 0)})
+    early = replace(MORNING_DUTY, start=time(7, 0), end=time(8, 0))
     planning.create_series(
         station.id, early, weekdays=[7], first_day=date(2026, 3, 1), last_day=date(2026, 3, 1)
     )
@@ -72,7 +73,7 @@ def test_series_is_shown_in_shanghai_time(admin_client, station, read):
 
 
 def test_an_end_before_the_start_ends_the_next_day(station, read):
-    night = ShiftDetails(**{**MORNING_DUTY.__dict__, "start": time(22, 0), "end": time(2, 0)})
+    night = replace(MORNING_DUTY, start=time(22, 0), end=time(2, 0))
     (shift,) = settle([planning.create_shift(station.id, date(2026, 3, 31), night)])
     assert shift.ends_at - shift.starts_at == timedelta(hours=4)
     assert shift.ends_at.astimezone(SHANGHAI).date() == date(2026, 4, 1)
