@@ -49,20 +49,10 @@ class DemoSeries:
     notes: str = ""
 
 
+FRONT_DESK = "开门、接待来访居民，登记需求。"
 SERIES = [
-    DemoSeries(
-        "驿站值班", ShiftKind.DUTY, "先锋驿站", WEEKDAYS, MORNING, 2, False, "开门、接待来访居民，登记需求。"
-    ),
-    DemoSeries(
-        "驿站值班",
-        ShiftKind.DUTY,
-        "先锋驿站",
-        WEEKDAYS,
-        AFTERNOON,
-        2,
-        False,
-        "开门、接待来访居民，登记需求。",
-    ),
+    DemoSeries("驿站值班", ShiftKind.DUTY, "先锋驿站", WEEKDAYS, MORNING, 2, False, FRONT_DESK),
+    DemoSeries("驿站值班", ShiftKind.DUTY, "先锋驿站", WEEKDAYS, AFTERNOON, 2, False, FRONT_DESK),
     DemoSeries(
         "议事接待", ShiftKind.DUTY, "邻里议站", [2, 4], MORNING, 2, True, "收集楼栋议题，协助调解邻里纠纷。"
     ),

@@ -43,7 +43,7 @@ def home_section_context(user) -> dict:
         "feed_url": feed_url,
         "new_decline_form": decline_form,
         "problem": None,
-        "decline_form": None,
+        "open_decline": None,
     }
 
 
@@ -51,15 +51,18 @@ def answer(
     shift_id: int | None,
     done: str | None = None,
     violation: RuleViolation | None = None,
-    decline_form: tuple[int, DeclineForm] | None = None,
+    open_decline: tuple[int, DeclineForm] | None = None,
     status: int = 200,
 ):
-    """The section re-rendered for htmx (409 on a refusal), else back to /me with a message."""
+    """The section re-rendered for htmx (409 on a refusal), else back to /me with a message.
+
+    ``open_decline`` is (assignment id, submitted form): that decline box shows open with its errors.
+    """
     if not wants_fragment():
         flash(violation.message if violation else done, "error" if violation else "success")
         return redirect(url_for("me.home", _anchor="my-shifts"))
     context = home_section_context(current_user)
-    context["decline_form"] = decline_form
+    context["open_decline"] = open_decline
     if done:
         flash(done, "success")
     if violation is not None:
@@ -141,7 +144,7 @@ def decline(assignment_id: int):
         else:
             return answer(assignment.shift_id, _("Declined. The staff can see your reason."))
     if wants_fragment():
-        return answer(assignment.shift_id, decline_form=(assignment.id, form), status=form_status(form))
+        return answer(assignment.shift_id, open_decline=(assignment.id, form), status=form_status(form))
     return render("shifts/decline.html", form=form, assignment=assignment, status=form_status(form))
 
 
