@@ -49,6 +49,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
     LANGUAGES = {"zh": "简体中文", "en": "English"}
 
+    # Volunteers may give back a confirmed shift until this many hours before it starts.
+    WITHDRAW_CUTOFF_HOURS = int(os.environ.get("WITHDRAW_CUTOFF_HOURS", "12"))
+
     # A volunteer's phone page may stay open for hours; the token stays valid for the session.
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "menu.station_menu",
     "auth.login",
     "auth.logout",
+    "shifts.feed",  # guarded by its secret token
 }
 
 

@@ -1,7 +1,7 @@
 """beneficiaries, home-visit tasks and their history, visit records, check-alls, access log
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26 08:38:29.426277
 
 """
@@ -13,7 +13,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0001'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

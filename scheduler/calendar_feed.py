@@ -1,0 +1,70 @@
+"""A person's calendar feed (RFC 5545), built from events that several areas contribute.
+
+Shifts add their events today; home-visit tasks can add theirs the same way, from
+their blueprint's ``__init__``::
+
+    add_feed_source(bp, my_task_events)   # my_task_events(user) -> Iterable[FeedEvent]
+
+The feed address and its secret token belong to the shifts area
+(``/shifts/feed/<token>.ics``); every source's events appear in it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app
+from icalendar import Calendar, Event
+
+from scheduler.database import utcnow
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str  # stable across feed fetches, e.g. "shift-12@haiyuan-lidu"
+    summary: str
+    starts_at: datetime  # aware
+    ends_at: datetime
+    location: str = ""
+    description: str = ""
+    cancelled: bool = False
+
+
+FeedSource = Callable[[object], Iterable[FeedEvent]]
+
+
+def add_feed_source(blueprint: Blueprint, source: FeedSource) -> None:
+    blueprint.__dict__.setdefault("feed_sources", []).append(source)
+
+
+def feed_events(user) -> list[FeedEvent]:
+    events = [
+        event
+        for blueprint in current_app.blueprints.values()
+        for source in blueprint.__dict__.get("feed_sources", [])
+        for event in source(user)
+    ]
+    return sorted(events, key=lambda event: event.starts_at)
+
+
+def build_calendar(user, name: str) -> bytes:
+    """The person's events in the community's time zone, with its VTIMEZONE."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    calendar = Calendar.new(name=name, prodid="-//Station Scheduler//Shifts//ZH")
+    stamp = utcnow()
+    for event in feed_events(user):
+        calendar.add_component(
+            Event.new(
+                uid=event.uid,
+                summary=event.summary,
+                start=event.starts_at.astimezone(zone),
+                end=event.ends_at.astimezone(zone),
+                location=event.location or None,
+                description=event.description or None,
+                status="CANCELLED" if event.cancelled else "CONFIRMED",
+                stamp=stamp,
+            )
+        )
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

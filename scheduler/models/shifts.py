@@ -1,0 +1,205 @@
+"""Shifts of station duty and activities, who is on them, who waits, and calendar feeds."""
+
+import enum
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.database import UTCDateTime, utcnow
+from scheduler.extensions import db
+from scheduler.models.core import StationScoped, User, enum_column
+
+# The areas of a 党群驿站 as the article's station names them; offered as suggestions,
+# any other place may be typed.
+STATION_AREAS = ("先锋驿站", "邻里议站", "服务易站", "时光忆站")
+
+MIN_CAPACITY = 1
+MAX_CAPACITY = 50
+
+
+class ShiftKind(enum.StrEnum):
+    DUTY = "duty"
+    ACTIVITY = "activity"
+
+    @property
+    def label(self) -> str:
+        return str(SHIFT_KIND_LABELS[self])
+
+
+SHIFT_KIND_LABELS = {
+    ShiftKind.DUTY: _l("Station duty"),
+    ShiftKind.ACTIVITY: _l("Activity"),
+}
+
+
+class AssignmentState(enum.StrEnum):
+    ASSIGNED = "assigned"  # put on the shift by staff, not answered yet
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        return str(ASSIGNMENT_STATE_LABELS[self])
+
+
+ASSIGNMENT_STATE_LABELS = {
+    AssignmentState.ASSIGNED: _l("Waiting for an answer"),
+    AssignmentState.CONFIRMED: _l("Confirmed"),
+    AssignmentState.DECLINED: _l("Declined"),
+    AssignmentState.ATTENDED: _l("Attended"),
+    AssignmentState.NO_SHOW: _l("No-show"),
+}
+
+# States that hold one of the shift's places.
+PLACE_HOLDING_STATES = (
+    AssignmentState.ASSIGNED,
+    AssignmentState.CONFIRMED,
+    AssignmentState.ATTENDED,
+    AssignmentState.NO_SHOW,
+)
+
+
+class ShiftSeries(StationScoped, db.Model):
+    """A weekly pattern (weekdays, one time slot, a date range) that created its shifts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(80))
+    # ISO weekday numbers, Monday = 1, e.g. "1,2,3,4,5".
+    weekdays: Mapped[str] = mapped_column(sa.String(20))
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    last_day: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def weekday_numbers(self) -> list[int]:
+        return [int(day) for day in self.weekdays.split(",") if day]
+
+
+class Shift(StationScoped, db.Model):
+    __table_args__ = (
+        sa.CheckConstraint(f"capacity BETWEEN {MIN_CAPACITY} AND {MAX_CAPACITY}", name="capacity_range"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.Index("ix_shift_station_id_starts_at", "station_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("shift_series.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[ShiftKind] = mapped_column(enum_column(ShiftKind), default=ShiftKind.DUTY)
+    title: Mapped[str] = mapped_column(sa.String(80))
+    location: Mapped[str] = mapped_column(sa.String(80), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(default=1)
+    # Volunteers may sign themselves up; otherwise only staff assign people.
+    self_signup: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series: Mapped[ShiftSeries | None] = relationship()
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="shift", order_by="Assignment.id", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Shift {self.id} {self.title} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def hours(self) -> float:
+        return self.duration.total_seconds() / 3600
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.starts_at <= (now or utcnow())
+
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        return self.starts_at < ends_at and starts_at < self.ends_at
+
+    @property
+    def place_holders(self) -> list["Assignment"]:
+        return [a for a in self.assignments if a.holds_place]
+
+    @property
+    def declined(self) -> list["Assignment"]:
+        return [a for a in self.assignments if a.state == AssignmentState.DECLINED]
+
+    @property
+    def filled(self) -> int:
+        return len(self.place_holders)
+
+    @property
+    def free_places(self) -> int:
+        return max(self.capacity - self.filled, 0)
+
+    @property
+    def is_unfilled(self) -> bool:
+        return not self.cancelled and self.filled < self.capacity
+
+
+class Assignment(StationScoped, db.Model):
+    """One person on one shift, from assignment or sign-up to attendance."""
+
+    __table_args__ = (sa.UniqueConstraint("shift_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    state: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState))
+    decline_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Who put the person on the shift; None when they signed up themselves.
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Set while the person offers their place to another volunteer; they stay responsible.
+    swap_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shift: Mapped[Shift] = relationship(back_populates="assignments")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def holds_place(self) -> bool:
+        return self.state in PLACE_HOLDING_STATES
+
+    @property
+    def offered_for_swap(self) -> bool:
+        return self.swap_offered_at is not None
+
+
+class WaitlistEntry(StationScoped, db.Model):
+    """A person waiting for a place on a full shift; the lowest id is served first."""
+
+    __table_args__ = (sa.UniqueConstraint("shift_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shift: Mapped[Shift] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A person's secret calendar address; a new token makes the old address 404."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,41 @@
+"""How shift dates and times read in the user's language, in the community's time zone."""
+
+from datetime import date, datetime
+
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+
+from scheduler.models import Shift
+from scheduler.shifts.weeks import to_local
+
+
+def day_label(day: date | datetime) -> str:
+    """周一 3月2日 / Mon, Mar 2."""
+    return format_skeleton("MMMEd", day, locale=get_locale())
+
+
+def clock(moment: datetime) -> str:
+    return to_local(moment).strftime("%H:%M")
+
+
+def shift_time(shift: Shift) -> str:
+    """3月2日周一 09:00–11:30, with the end's day when the shift runs past midnight."""
+    start, end = to_local(shift.starts_at), to_local(shift.ends_at)
+    end_text = clock(shift.ends_at) if start.date() == end.date() else f"{day_label(end)} {clock(end)}"
+    return f"{day_label(start)} {clock(start)}–{end_text}"
+
+
+def shift_hours(shift: Shift) -> str:
+    """09:00–11:30, for places where the day is already shown."""
+    return f"{clock(shift.starts_at)}–{clock(shift.ends_at)}"
+
+
+def hours(value: float) -> str:
+    """Hours with at most one decimal: 2.5, 12."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def register_filters(state) -> None:
+    state.app.jinja_env.filters.update(
+        day_label=day_label, shift_time=shift_time, shift_hours=shift_hours, hours=hours
+    )

@@ -1,0 +1,187 @@
+from datetime import time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from scheduler.forms import NoControlCharacters, strip_text
+from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, ShiftKind
+from scheduler.shifts.planning import ShiftDetails
+from scheduler.shifts.weeks import is_plannable, local_today, week_start
+
+WEEKDAY_CHOICES = [
+    SelectChoice(1, _l("Mon")),
+    SelectChoice(2, _l("Tue")),
+    SelectChoice(3, _l("Wed")),
+    SelectChoice(4, _l("Thu")),
+    SelectChoice(5, _l("Fri")),
+    SelectChoice(6, _l("Sat")),
+    SelectChoice(7, _l("Sun")),
+]
+SCOPE_ONE = "one"
+SCOPE_LATER = "later"
+SCOPE_CHOICES = [
+    SelectChoice(SCOPE_ONE, _l("Only this shift")),
+    SelectChoice(SCOPE_LATER, _l("This shift and all later ones of its series")),
+]
+
+
+class PlannableDate:
+    message = _l("Choose a date between 2000 and 2099.")
+
+    def __call__(self, form, field):
+        if field.data is not None and not is_plannable(field.data):
+            raise ValidationError(self.message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes: easier to tap on a phone than a multiple select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ShiftFieldsForm(FlaskForm):
+    """What every shift has: used for one shift and for a weekly series."""
+
+    title = StringField(
+        _l("Title"),
+        filters=[strip_text],
+        validators=[DataRequired(), Length(max=80), NoControlCharacters()],
+        description=_l("e.g. 驿站值班, 剪纸课"),
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(kind.value, label) for kind, label in SHIFT_KIND_LABELS.items()],
+        default=ShiftKind.DUTY.value,
+    )
+    location = StringField(
+        _l("Where"),
+        filters=[strip_text],
+        validators=[Length(max=80), NoControlCharacters()],
+        description=_l("One of the station's areas, or another place."),
+    )
+    start = TimeField(_l("From"), validators=[InputRequired()], default=time(9, 0))
+    end = TimeField(
+        _l("Until"),
+        validators=[InputRequired()],
+        default=time(11, 30),
+        description=_l("An end before the start means the next day."),
+    )
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[InputRequired(), NumberRange(min=MIN_CAPACITY, max=MAX_CAPACITY)],
+        default=2,
+    )
+    self_signup = BooleanField(_l("Volunteers may sign themselves up"), default=True)
+    notes = TextAreaField(
+        _l("Notes for the people on it"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=500), NoControlCharacters()],
+    )
+
+    def details(self) -> ShiftDetails:
+        return ShiftDetails(
+            kind=ShiftKind(self.kind.data),
+            title=self.title.data,
+            location=self.location.data or "",
+            start=self.start.data,
+            end=self.end.data,
+            capacity=self.capacity.data,
+            self_signup=self.self_signup.data,
+            notes=self.notes.data or "",
+        )
+
+
+class ShiftForm(ShiftFieldsForm):
+    day = DateField(_l("Day"), validators=[InputRequired(), PlannableDate()])
+    scope = RadioField(
+        _l("Change"),
+        choices=SCOPE_CHOICES,
+        default=SCOPE_ONE,
+    )
+
+
+class SeriesForm(ShiftFieldsForm):
+    weekdays = MultiCheckboxField(
+        _l("Weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        default=[1, 2, 3, 4, 5],
+        validators=[DataRequired()],
+    )
+    first_day = DateField(_l("First day"), validators=[InputRequired(), PlannableDate()])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), PlannableDate()])
+    extra_start = TimeField(_l("Second time from"), validators=[Optional()], default=time(14, 30))
+    extra_end = TimeField(
+        _l("Second time until"),
+        validators=[Optional()],
+        default=time(17, 0),
+        description=_l("Leave both empty for one time a day."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            next_monday = week_start(local_today()) + timedelta(days=7)
+            self.first_day.data = self.first_day.data or next_monday
+            self.last_day.data = self.last_day.data or next_monday + timedelta(weeks=8, days=-3)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not inline: an empty field's Optional() would skip an inline check.
+        if not (self.extra_start.errors or self.extra_end.errors) and (self.extra_start.data is None) != (
+            self.extra_end.data is None
+        ):
+            self.extra_end.errors = [
+                *self.extra_end.errors,
+                _l("Give both times of the second shift, or neither."),
+            ]
+            valid = False
+        return valid
+
+    def extra_slots(self) -> list[tuple[time, time]]:
+        if self.extra_start.data is None or self.extra_end.data is None:
+            return []
+        return [(self.extra_start.data, self.extra_end.data)]
+
+
+class CancelForm(FlaskForm):
+    scope = RadioField(
+        _l("Cancel"),
+        choices=SCOPE_CHOICES,
+        default=SCOPE_ONE,
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why can you not come?"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=_l("Tell the staff why, so they can plan.")),
+            Length(max=200),
+            NoControlCharacters(),
+        ],
+    )
+
+
+class AssignForm(FlaskForm):
+    user_id = IntegerField(validators=[InputRequired()])
+
+
+class AttendanceForm(FlaskForm):
+    attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True)

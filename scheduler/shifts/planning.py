@@ -1,0 +1,324 @@
+"""Planning shifts: single shifts, weekly series, changing and cancelling them, copying a week.
+
+Changes to the people on a shift go through ``scheduler.shifts.services``, whose
+locking order (shifts, then users, ascending id) applies here too.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import (
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    Assignment,
+    AssignmentState,
+    Shift,
+    ShiftKind,
+    ShiftSeries,
+    User,
+    WaitlistEntry,
+)
+from scheduler.notices import notify
+from scheduler.rules import RuleViolation
+from scheduler.shifts.formatting import shift_time
+from scheduler.shifts.services import (
+    assignment_of,
+    check_free_at_that_time,
+    lock_shift,
+    lock_shifts,
+    lock_users,
+    my_shifts_link,
+    place,
+    place_holders,
+    places_taken,
+    promote_waitlists,
+    transaction,
+)
+from scheduler.shifts.weeks import dates_between, local_span, local_to_utc, to_local, week_bounds
+
+# A series may plan at most half a year ahead in one go.
+MAX_SERIES_DAYS = 183
+
+
+@dataclass
+class ShiftDetails:
+    """What a planner sets for one shift, in local terms."""
+
+    kind: ShiftKind
+    title: str
+    location: str
+    start: time
+    end: time
+    capacity: int
+    self_signup: bool
+    notes: str = ""
+
+    def check(self) -> None:
+        if not MIN_CAPACITY <= self.capacity <= MAX_CAPACITY:
+            raise RuleViolation(
+                _("Between %(low)s and %(high)s people.", low=MIN_CAPACITY, high=MAX_CAPACITY),
+                field="capacity",
+            )
+        if self.start == self.end:
+            raise RuleViolation(_("The shift must end at another time than it starts."), field="end")
+
+    def new_shift(self, station_id: int, day: date, series_id: int | None = None) -> Shift:
+        starts_at, ends_at = local_span(day, self.start, self.end)
+        return Shift(
+            station_id=station_id,
+            series_id=series_id,
+            kind=self.kind,
+            title=self.title,
+            location=self.location,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=self.capacity,
+            self_signup=self.self_signup,
+            notes=self.notes,
+        )
+
+
+def create_shift(station_id: int, day: date, details: ShiftDetails) -> Shift:
+    details.check()
+    with transaction():
+        shift = details.new_shift(station_id, day)
+        db.session.add(shift)
+        db.session.flush()
+        return shift
+
+
+def create_series(
+    station_id: int,
+    details: ShiftDetails,
+    weekdays: list[int],
+    first_day: date,
+    last_day: date,
+    extra_slots: list[tuple[time, time]] = (),
+) -> list[Shift]:
+    """Weekly shifts on the chosen weekdays between two dates, one series per time slot."""
+    details.check()
+    if last_day < first_day:
+        raise RuleViolation(_("The last day must not be before the first day."), field="last_day")
+    if (last_day - first_day).days > MAX_SERIES_DAYS:
+        raise RuleViolation(_("Plan at most half a year at once."), field="last_day")
+    days = list(dates_between(first_day, last_day, weekdays))
+    if not days:
+        raise RuleViolation(_("None of the chosen weekdays falls between these dates."), field="weekdays")
+    slots = [(details.start, details.end), *extra_slots]
+    for start, end in extra_slots:
+        if start == end:
+            raise RuleViolation(_("The shift must end at another time than it starts."), field="extra_end")
+    created = []
+    with transaction():
+        for start, end in slots:
+            slot = replace(details, start=start, end=end)
+            series = ShiftSeries(
+                station_id=station_id,
+                title=details.title,
+                weekdays=",".join(str(day) for day in sorted(weekdays)),
+                start_time=start,
+                end_time=end,
+                first_day=first_day,
+                last_day=last_day,
+            )
+            db.session.add(series)
+            db.session.flush()
+            created += [slot.new_shift(station_id, day, series.id) for day in days]
+        db.session.add_all(created)
+        db.session.flush()
+    return created
+
+
+def _shifts_in_scope(shift: Shift, later_too: bool) -> list[Shift]:
+    if not later_too or shift.series_id is None:
+        return [shift]
+    ids = db.session.scalars(
+        sa.select(Shift.id).where(
+            Shift.series_id == shift.series_id,
+            Shift.starts_at >= shift.starts_at,
+            Shift.cancelled_at.is_(None),
+        )
+    )
+    return lock_shifts([shift.id, *ids])
+
+
+def _notify_people(shifts: list[Shift], text_for) -> None:
+    """Tell everyone still expected on these shifts (not those who declined or already came)."""
+    by_id = {shift.id: shift for shift in shifts}
+    for assignment in place_holders(shifts):
+        if assignment.state in (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED):
+            notify(assignment.user, text_for(by_id[assignment.shift_id]), my_shifts_link())
+
+
+def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: bool = False) -> list[Shift]:
+    """Change one shift, or it and all later ones of its series (each keeps its own date)."""
+    details.check()
+    now = utcnow()
+    with transaction():
+        shift = lock_shift(shift_id)
+        if shift.cancelled:
+            raise RuleViolation(_("This shift is cancelled."))
+        if later_too and day != to_local(shift.starts_at).date():
+            raise RuleViolation(_("To move a shift to another day, change only this one."), field="day")
+        shifts = _shifts_in_scope(shift, later_too)
+        moved = []
+        for each in shifts:
+            each_day = day if each.id == shift.id else to_local(each.starts_at).date()
+            starts_at, ends_at = local_span(each_day, details.start, details.end)
+            taken = places_taken(each)
+            if taken > details.capacity:
+                raise RuleViolation(
+                    _(
+                        "%(count)s people are already on the shift of %(time)s; "
+                        "take some off before lowering the capacity.",
+                        count=taken,
+                        time=shift_time(each),
+                    ),
+                    field="capacity",
+                )
+            if (starts_at, ends_at, details.location) != (each.starts_at, each.ends_at, each.location):
+                moved.append(each)
+            each.kind, each.title, each.location = details.kind, details.title, details.location
+            each.starts_at, each.ends_at = starts_at, ends_at
+            each.capacity, each.self_signup, each.notes = details.capacity, details.self_signup, details.notes
+        db.session.flush()
+        by_id = {each.id: each for each in moved}
+        for assignment in place_holders(moved):
+            check_free_at_that_time(by_id[assignment.shift_id], assignment.user)
+        _notify_people(
+            moved,
+            lambda s: _(
+                "“%(title)s” now takes place %(time)s at %(place)s.",
+                title=s.title,
+                time=shift_time(s),
+                place=s.location or "—",
+            ),
+        )
+        promote_waitlists(shifts, now)
+        return shifts
+
+
+def cancel_shift(shift_id: int, later_too: bool = False) -> list[Shift]:
+    """Cancel one shift, or it and all later ones of its series; the people on them are told."""
+    now = utcnow()
+    with transaction():
+        shift = lock_shift(shift_id)
+        if shift.cancelled:
+            raise RuleViolation(_("This shift is already cancelled."))
+        if shift.has_started(now):
+            raise RuleViolation(_("This shift has already started; its places can no longer change."))
+        shifts = _shifts_in_scope(shift, later_too)
+        shift_ids = [each.id for each in shifts]
+        for each in shifts:
+            each.cancelled_at = now
+        db.session.execute(
+            sa.update(Assignment).where(Assignment.shift_id.in_(shift_ids)).values(swap_offered_at=None)
+        )
+        db.session.execute(sa.delete(WaitlistEntry).where(WaitlistEntry.shift_id.in_(shift_ids)))
+        _notify_people(
+            shifts,
+            lambda s: _(
+                "“%(title)s” (%(time)s) is cancelled. You do not need to come.",
+                title=s.title,
+                time=shift_time(s),
+            ),
+        )
+        return shifts
+
+
+@dataclass
+class CopyResult:
+    shifts_created: int = 0
+    people_placed: int = 0
+    people_skipped: int = 0
+
+
+def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
+    """Copy a week's plan to the next week: its shifts, and its people as "waiting for an answer".
+
+    A shift that already exists next week (e.g. from a series) receives the people;
+    people who are busy then, already answered, or do not fit are skipped.
+    """
+    now = utcnow()
+    start, end = week_bounds(monday)
+    result = CopyResult()
+    with transaction():
+        sources = list(
+            db.session.scalars(
+                sa.select(Shift)
+                .where(
+                    Shift.station_id == station_id,
+                    Shift.starts_at >= start,
+                    Shift.starts_at < end,
+                    Shift.cancelled_at.is_(None),
+                )
+                .order_by(Shift.starts_at, Shift.id)
+            )
+        )
+        if not sources:
+            return result
+        later = {source.id: _a_week_later(source) for source in sources}
+        # Next week's shifts, cancelled ones too: a shift cancelled there stays cancelled.
+        existing_ids = db.session.scalars(
+            sa.select(Shift.id).where(
+                Shift.station_id == station_id,
+                Shift.starts_at.in_([span[0] for span in later.values()]),
+            )
+        )
+        existing = {(s.title, s.location, s.starts_at): s for s in lock_shifts(existing_ids)}
+        holders_by_source: dict[int, list[Assignment]] = {}
+        for assignment in place_holders(sources):
+            holders_by_source.setdefault(assignment.shift_id, []).append(assignment)
+        people = lock_users(a.user_id for holders in holders_by_source.values() for a in holders)
+        placed_people = set()
+        for source in sources:
+            starts_at, ends_at = later[source.id]
+            target = existing.get((source.title, source.location, starts_at))
+            if target is None:
+                target = Shift(
+                    station_id=station_id,
+                    kind=source.kind,
+                    title=source.title,
+                    location=source.location,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    capacity=source.capacity,
+                    self_signup=source.self_signup,
+                    notes=source.notes,
+                )
+                db.session.add(target)
+                db.session.flush()
+                result.shifts_created += 1
+            for assignment in holders_by_source.get(source.id, []):
+                if assignment_of(target, assignment.user_id) is not None:
+                    result.people_skipped += 1  # already on it, or declined it: their answer stands
+                    continue
+                try:
+                    place(target, people[assignment.user_id], AssignmentState.ASSIGNED, now, assigned_by=by)
+                except RuleViolation:
+                    result.people_skipped += 1  # busy then, full, cancelled or already started
+                else:
+                    result.people_placed += 1
+                    placed_people.add(assignment.user_id)
+        for user_id in placed_people:
+            if user_id != by.id:
+                notify(
+                    people[user_id],
+                    _("You have been put on shifts next week. Please confirm or decline."),
+                    my_shifts_link(),
+                )
+    return result
+
+
+def _a_week_later(shift: Shift) -> tuple[datetime, datetime]:
+    """Same local wall-clock times seven days later (right across daylight-saving changes too)."""
+    start, end = to_local(shift.starts_at), to_local(shift.ends_at)
+    return (
+        local_to_utc(start.date() + timedelta(days=7), start.time()),
+        local_to_utc(end.date() + timedelta(days=7), end.time()),
+    )

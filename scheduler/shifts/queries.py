@@ -1,0 +1,469 @@
+"""What the shift pages show, each read in a fixed number of queries whatever the data."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased, selectinload
+
+from scheduler.access import in_station
+from scheduler.calendar_feed import FeedEvent
+from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import (
+    PLACE_HOLDING_STATES,
+    Assignment,
+    AssignmentState,
+    CalendarFeed,
+    Role,
+    Shift,
+    User,
+    WaitlistEntry,
+)
+from scheduler.shifts.services import STATION_ROLES, withdrawal_deadline
+from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
+
+# Open shifts on a volunteer's phone: the soonest few of the next two weeks keep the page short.
+OPEN_SHIFTS_DAYS = 14
+OPEN_SHIFTS_LIMIT = 8
+# States whose hours count as planned or done work when sharing work fairly.
+WORKING_STATES = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
+
+
+def waiting_counts(shift_ids: list[int]) -> dict[int, int]:
+    if not shift_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(WaitlistEntry.shift_id, sa.func.count(WaitlistEntry.id))
+        .where(WaitlistEntry.shift_id.in_(shift_ids))
+        .group_by(WaitlistEntry.shift_id)
+    )
+    return dict(rows.all())
+
+
+def taken_counts(shift_ids: list[int]) -> dict[int, int]:
+    if not shift_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Assignment.shift_id, sa.func.count(Assignment.id))
+        .where(Assignment.shift_id.in_(shift_ids), Assignment.state.in_(PLACE_HOLDING_STATES))
+        .group_by(Assignment.shift_id)
+    )
+    return dict(rows.all())
+
+
+def hours_by_person(
+    station_id: int,
+    states,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user_id: int | None = None,
+) -> dict[int, float]:
+    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``."""
+    query = (
+        sa.select(Assignment.user_id, Shift.starts_at, Shift.ends_at)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.station_id == station_id,
+            Assignment.state.in_(states),
+            Shift.cancelled_at.is_(None),
+        )
+    )
+    if since is not None:
+        query = query.where(Shift.starts_at >= since)
+    if until is not None:
+        query = query.where(Shift.starts_at < until)
+    if user_id is not None:
+        query = query.where(Assignment.user_id == user_id)
+    totals: dict[int, float] = defaultdict(float)
+    for person, starts_at, ends_at in db.session.execute(query):
+        totals[person] += (ends_at - starts_at).total_seconds() / 3600
+    return totals
+
+
+def no_show_counts(station_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Assignment.user_id, sa.func.count(Assignment.id))
+        .where(Assignment.station_id == station_id, Assignment.state == AssignmentState.NO_SHOW)
+        .group_by(Assignment.user_id)
+    )
+    return dict(rows.all())
+
+
+def station_people(station_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.station_id == station_id, User.active, User.role.in_(STATION_ROLES))
+            .options(selectinload(User.building))
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+# The week board ------------------------------------------------------------------------
+
+
+@dataclass
+class BoardDay:
+    day: date
+    shifts: list[Shift]
+
+
+@dataclass
+class WeekBoard:
+    monday: date
+    days: list[BoardDay]
+    waiting: dict[int, int]
+
+    @property
+    def previous(self) -> date:
+        return self.monday - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.monday + timedelta(days=7)
+
+    @property
+    def shifts(self) -> list[Shift]:
+        return [shift for day in self.days for shift in day.shifts]
+
+    @property
+    def unfilled(self) -> int:
+        return sum(1 for shift in self.shifts if shift.is_unfilled)
+
+    @property
+    def is_current(self) -> bool:
+        return self.monday == week_start(local_today())
+
+
+def week_shifts(monday: date) -> list[Shift]:
+    """The current station's shifts starting in the local week, with their people."""
+    start, end = week_bounds(monday)
+    return list(
+        db.session.scalars(
+            in_station(Shift, Shift.starts_at >= start, Shift.starts_at < end)
+            .options(selectinload(Shift.assignments).selectinload(Assignment.user))
+            .order_by(Shift.starts_at, Shift.location, Shift.id)
+        )
+    )
+
+
+def week_board(monday: date) -> WeekBoard:
+    shifts = week_shifts(monday)
+    by_day: dict[date, list[Shift]] = defaultdict(list)
+    for shift in shifts:
+        by_day[to_local(shift.starts_at).date()].append(shift)
+    days = [BoardDay(day, by_day.get(day, [])) for day in week_days(monday)]
+    return WeekBoard(monday, days, waiting_counts([shift.id for shift in shifts]))
+
+
+def waitlist_of(shift: Shift) -> list[WaitlistEntry]:
+    """The people waiting for a place, first come first served."""
+    return list(
+        db.session.scalars(
+            sa.select(WaitlistEntry)
+            .where(WaitlistEntry.shift_id == shift.id)
+            .options(selectinload(WaitlistEntry.user))
+            .order_by(WaitlistEntry.id)
+        )
+    )
+
+
+# The picker: who is free for a shift, and how much they already do -------------------------
+
+
+@dataclass
+class Candidate:
+    user: User
+    month_hours: float
+    no_shows: int
+    busy_with: Shift | None = None
+    on_this_shift: Assignment | None = None
+
+    @property
+    def can_be_assigned(self) -> bool:
+        return self.busy_with is None and (self.on_this_shift is None or not self.on_this_shift.holds_place)
+
+
+def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
+    """Everyone who could be on the shift: free people first, fewest hours this month first."""
+    people = station_people(shift.station_id)
+    busy_rows = db.session.execute(
+        sa.select(Assignment.user_id, Shift)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.station_id == shift.station_id,
+            Assignment.state.in_(PLACE_HOLDING_STATES),
+            Shift.id != shift.id,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+    )
+    busy = {user_id: other for user_id, other in busy_rows}
+    on_shift = {
+        a.user_id: a for a in db.session.scalars(sa.select(Assignment).where(Assignment.shift_id == shift.id))
+    }
+    since, until = month_bounds(to_local(shift.starts_at).date())
+    month_hours = hours_by_person(shift.station_id, WORKING_STATES, since, until)
+    no_shows = no_show_counts(shift.station_id)
+    needle = search.strip().lower()
+    candidates = [
+        Candidate(
+            user=person,
+            month_hours=month_hours.get(person.id, 0.0),
+            no_shows=no_shows.get(person.id, 0),
+            busy_with=busy.get(person.id),
+            on_this_shift=on_shift.get(person.id),
+        )
+        for person in people
+        if not needle
+        or needle in person.display_name.lower()
+        or needle in person.username
+        or (person.building and needle in person.building.name.lower())
+    ]
+    return sorted(
+        candidates,
+        key=lambda c: (not c.can_be_assigned, c.user.role != Role.VOLUNTEER, c.month_hours),
+    )
+
+
+# A volunteer's part of /me -----------------------------------------------------------------
+
+
+@dataclass
+class MyShifts:
+    upcoming: list[Assignment]
+    waiting: list[WaitlistEntry]
+    open_shifts: list[Shift]
+    offers: list[Assignment]
+    taken: dict[int, int]
+    month_hours: float
+    total_hours: float
+    feed: CalendarFeed | None
+    deadlines: dict[int, datetime] = field(default_factory=dict)
+    now: datetime = field(default_factory=utcnow)
+
+    @property
+    def shown_shift_ids(self) -> set[int]:
+        return (
+            {a.shift_id for a in self.upcoming}
+            | {entry.shift_id for entry in self.waiting}
+            | {shift.id for shift in self.open_shifts}
+            | {a.shift_id for a in self.offers}
+        )
+
+
+def busy_then(user: User):
+    """SQL condition on ``Shift``: the person already holds a place on an overlapping shift.
+
+    Used to offer only shifts they could take; the rule itself lives in the services.
+    """
+    other = aliased(Shift)
+    return (
+        sa.select(Assignment.id)
+        .join(other, other.id == Assignment.shift_id)
+        .where(
+            Assignment.user_id == user.id,
+            Assignment.state.in_(PLACE_HOLDING_STATES),
+            other.cancelled_at.is_(None),
+            other.starts_at < Shift.ends_at,
+            other.ends_at > Shift.starts_at,
+        )
+        .exists()
+    )
+
+
+def my_shifts(user: User) -> MyShifts:
+    now = utcnow()
+    upcoming = list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .join(Shift, Shift.id == Assignment.shift_id)
+            .where(
+                Assignment.user_id == user.id,
+                Assignment.state.in_(
+                    (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.DECLINED)
+                ),
+                Shift.ends_at > now,
+            )
+            .options(selectinload(Assignment.shift))
+            .order_by(Shift.starts_at, Shift.id)
+        )
+    )
+    waiting = list(
+        db.session.scalars(
+            sa.select(WaitlistEntry)
+            .join(Shift, Shift.id == WaitlistEntry.shift_id)
+            .where(WaitlistEntry.user_id == user.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
+            .options(selectinload(WaitlistEntry.shift))
+            .order_by(Shift.starts_at)
+        )
+    )
+    mine = sa.select(Assignment.shift_id).where(Assignment.user_id == user.id)
+    queued = sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == user.id)
+    busy = busy_then(user)
+    open_shifts = list(
+        db.session.scalars(
+            sa.select(Shift)
+            .where(
+                Shift.station_id == user.station_id,
+                Shift.self_signup,
+                Shift.cancelled_at.is_(None),
+                Shift.starts_at > now,
+                Shift.starts_at < now + timedelta(days=OPEN_SHIFTS_DAYS),
+                Shift.id.not_in(mine),
+                Shift.id.not_in(queued),
+                ~busy,
+            )
+            .order_by(Shift.starts_at, Shift.id)
+            .limit(OPEN_SHIFTS_LIMIT)
+        )
+    )
+    offers = list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .join(Shift, Shift.id == Assignment.shift_id)
+            .where(
+                Assignment.station_id == user.station_id,
+                Assignment.swap_offered_at.is_not(None),
+                Assignment.state == AssignmentState.CONFIRMED,
+                Assignment.user_id != user.id,
+                Shift.starts_at > now,
+                Shift.cancelled_at.is_(None),
+                Shift.id.not_in(mine),
+                ~busy,
+            )
+            .options(selectinload(Assignment.shift), selectinload(Assignment.user))
+            .order_by(Shift.starts_at)
+        )
+    )
+    month_since, month_until = month_bounds(local_today())
+    attended = (AssignmentState.ATTENDED,)
+    month_hours = hours_by_person(user.station_id, attended, month_since, month_until, user.id)
+    total_hours = hours_by_person(user.station_id, attended, user_id=user.id)
+    return MyShifts(
+        upcoming=upcoming,
+        waiting=waiting,
+        open_shifts=open_shifts,
+        offers=offers,
+        taken=taken_counts([shift.id for shift in open_shifts]),
+        month_hours=month_hours.get(user.id, 0.0),
+        total_hours=total_hours.get(user.id, 0.0),
+        feed=db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)),
+        deadlines={a.id: withdrawal_deadline(a.shift) for a in upcoming},
+        now=now,
+    )
+
+
+# The staff part of /me and the people overview -------------------------------------------------
+
+
+@dataclass
+class StaffOverview:
+    unfilled: list[Shift]
+    taken: dict[int, int]
+    declined: list[Assignment]
+    offers: list[Assignment]
+
+
+def staff_overview(user: User) -> StaffOverview:
+    """This week's shifts still missing people, open declines and open swap offers."""
+    now = utcnow()
+    _start, week_end = week_bounds(week_start(local_today()))
+    upcoming = sa.and_(Shift.starts_at > now, Shift.starts_at < week_end, Shift.cancelled_at.is_(None))
+    shifts = list(
+        db.session.scalars(
+            sa.select(Shift).where(Shift.station_id == user.station_id, upcoming).order_by(Shift.starts_at)
+        )
+    )
+    taken = taken_counts([shift.id for shift in shifts])
+    open_answers = (
+        sa.select(Assignment)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(Assignment.station_id == user.station_id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
+        .options(selectinload(Assignment.shift), selectinload(Assignment.user))
+        .order_by(Shift.starts_at)
+    )
+    return StaffOverview(
+        unfilled=[shift for shift in shifts if taken.get(shift.id, 0) < shift.capacity],
+        taken=taken,
+        declined=list(
+            db.session.scalars(
+                open_answers.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < week_end)
+            )
+        ),
+        offers=list(
+            db.session.scalars(
+                open_answers.where(
+                    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
+                )
+            )
+        ),
+    )
+
+
+@dataclass
+class PersonHours:
+    user: User
+    month_attended: float
+    month_planned: float
+    total_attended: float
+    no_shows: int
+
+
+def people_hours(station_id: int, month: date) -> list[PersonHours]:
+    since, until = month_bounds(month)
+    attended = (AssignmentState.ATTENDED,)
+    planned = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED)
+    month_attended = hours_by_person(station_id, attended, since, until)
+    month_planned = hours_by_person(station_id, planned, since, until)
+    total = hours_by_person(station_id, attended)
+    no_shows = no_show_counts(station_id)
+    return [
+        PersonHours(
+            user=person,
+            month_attended=month_attended.get(person.id, 0.0),
+            month_planned=month_planned.get(person.id, 0.0),
+            total_attended=total.get(person.id, 0.0),
+            no_shows=no_shows.get(person.id, 0),
+        )
+        for person in station_people(station_id)
+    ]
+
+
+# Calendar feed ---------------------------------------------------------------------------------
+
+# The feed shows a month of the past, so that recent shifts stay in the phone's calendar.
+FEED_HISTORY_DAYS = 31
+
+
+def shift_feed_events(user: User) -> list[FeedEvent]:
+    """The person's shifts (not declined ones); cancelled shifts stay in, marked cancelled."""
+    since = utcnow() - timedelta(days=FEED_HISTORY_DAYS)
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.user_id == user.id,
+            Assignment.state.in_(PLACE_HOLDING_STATES),
+            Shift.ends_at > since,
+        )
+        .options(selectinload(Assignment.shift))
+    )
+    host = current_app.config["BASE_URL"].split("://", 1)[-1]
+    return [
+        FeedEvent(
+            uid=f"shift-{a.shift.id}@{host}",
+            summary=a.shift.title,
+            starts_at=a.shift.starts_at,
+            ends_at=a.shift.ends_at,
+            location=a.shift.location,
+            description=a.shift.notes,
+            cancelled=a.shift.cancelled,
+        )
+        for a in assignments
+    ]

@@ -1,0 +1,25 @@
+"""The printable week roster for the station wall: names only."""
+
+from scheduler.models import AssignmentState
+from tests.shifts.conftest import week_of
+
+
+def test_roster_shows_names_and_never_phone_numbers(admin_client, make_shift, make_user, place):
+    shift = make_shift(title="驿站值班")
+    on_duty = make_user(display_name="王秀英", phone="13912345678")
+    declined = make_user(display_name="李德明", phone="13800001111")
+    place(shift, on_duty)
+    place(shift, declined, AssignmentState.DECLINED, decline_reason="外出")
+    html = admin_client.get(f"{week_of(shift.starts_at)}/roster").get_data(as_text=True)
+    assert "王秀英" in html and "驿站值班" in html
+    assert "李德明" not in html, "only the people who will come"
+    for person in (on_duty, declined, admin_client.user):
+        assert person.phone not in html
+        assert person.phone[-4:] not in html, "not even masked"
+    assert 'href="/static/css/roster-print.css" media="print"' in html
+
+
+def test_roster_print_stylesheet_is_a4_landscape(client):
+    with client.get("/static/css/roster-print.css") as response:
+        css = response.get_data(as_text=True)
+    assert "size: A4 landscape" in css
