@@ -85,12 +85,14 @@ def register_blueprints(app: Flask) -> None:
     from scheduler.me import bp as me_bp
     from scheduler.menu import bp as menu_bp
     from scheduler.people import bp as people_bp
+    from scheduler.requests import bp as requests_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(menu_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(requests_bp, url_prefix="/requests")
 
 
 def init_templates(app: Flask) -> None:
