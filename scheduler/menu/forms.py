@@ -6,7 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from scheduler.forms import PhoneNumber, normalise_phone
-from scheduler.requests.forms import ListedChoice, int_or_none, text
+from scheduler.requests.forms import ListedChoice, choices_after_prompt, int_or_none, text
 
 
 class CategoryForm(FlaskForm):
@@ -38,7 +38,7 @@ class ServiceForm(FlaskForm):
 
     def __init__(self, categories, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [("", _l("— choose —"))] + [(c.id, c.name) for c in categories]
+        self.category_id.choices = choices_after_prompt((c.id, c.name) for c in categories)
 
     def service_fields(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from scheduler.forms import NoControlCharacters, PhoneNumber, normalise_phone, strip_text
@@ -30,6 +30,11 @@ def text(label, max_length: int, required_message=None, field_class=StringField,
     )
 
 
+def choices_after_prompt(pairs) -> list[SelectChoice]:
+    """A select's options: "— choose —" first, so that nothing is chosen by accident."""
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(value, label) for value, label in pairs]
+
+
 class ListedChoice:
     """The value must be one of the field's choices; ``message`` says what to do instead."""
 
@@ -37,7 +42,7 @@ class ListedChoice:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data not in {value for value, _label in field.choices if value != ""}:
+        if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
             raise ValidationError(self.message)
 
 
@@ -78,7 +83,7 @@ class RequestForm(FlaskForm):
 
     def __init__(self, buildings, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.building_id.choices = [("", _l("— choose —"))] + [(b.id, b.name) for b in buildings]
+        self.building_id.choices = choices_after_prompt((b.id, b.name) for b in buildings)
 
     @property
     def filled_by_a_bot(self) -> bool:
@@ -110,9 +115,9 @@ class ProxyRequestForm(RequestForm):
 
     def __init__(self, services, buildings, *args, **kwargs):
         super().__init__(buildings, *args, **kwargs)
-        self.service_id.choices = [("", _l("— choose —"))] + [
+        self.service_id.choices = choices_after_prompt(
             (s.id, f"{s.category.name} · {s.title}") for s in services
-        ]
+        )
 
 
 class DeclineForm(FlaskForm):
@@ -128,7 +133,7 @@ class RatingForm(FlaskForm):
     rating = RadioField(
         _l("How satisfied are you?"),
         coerce=int_or_none,
-        choices=[(stars, "★" * stars) for stars in RATING_RANGE],
+        choices=[SelectChoice(stars, "★" * stars) for stars in RATING_RANGE],
         validate_choice=False,
         validators=[ListedChoice(_l("Choose from 1 to 5 stars."))],
     )

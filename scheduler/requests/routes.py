@@ -127,9 +127,7 @@ def state_changed(service_request: ServiceRequest, decline_form=None, status: in
     counts = state_counts(current_station_id(), inbox_filter)
     response.set_data(
         response.get_data(as_text=True)
-        + render_template(
-            "requests/_counts.html", counts=counts, inbox_filter=inbox_filter, out_of_band=True
-        )
+        + render_template("requests/_counts.html", counts=counts, inbox_filter=inbox_filter, out_of_band=True)
     )
     return private(response)
 
