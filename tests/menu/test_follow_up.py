@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.models import RequestState, ServiceRequest
+from scheduler.models import Kind, RequestState, Role, ServiceRequest
 from tests.conftest import form_error
 from tests.menu.conftest import load
 
@@ -62,8 +62,6 @@ def test_each_state_is_explained(client, make_service, make_request, fields, exp
 
 
 def test_a_request_filed_for_the_resident_says_so(client, make_service, make_request, make_user):
-    from scheduler.models import Kind, Role
-
     head = make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD, display_name="叶美玲")
     html = client.get(follow_up_url(make_request(make_service(), filed_by_id=head.id))).get_data(as_text=True)
     assert "代为提交" in html and "叶美玲" not in html

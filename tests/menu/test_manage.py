@@ -5,8 +5,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Role, Service, ServiceCategory
+from scheduler.models import RequestState, Role, Service, ServiceCategory
 from tests.conftest import form_error
 from tests.menu.conftest import count_rows, load
 
@@ -278,7 +279,6 @@ def test_showing_the_phone_needs_the_contacts_consent_and_a_number(app, coordina
 
 def test_consent_does_not_carry_over_to_another_contact(app, coordinator_client, make_service, make_user):
     recorder = make_user(Role.ADMIN)
-    from scheduler.database import utcnow
 
     service = make_service(
         contact_name="叶美玲",
@@ -293,8 +293,6 @@ def test_consent_does_not_carry_over_to_another_contact(app, coordinator_client,
 
 
 def test_edit_form_shows_the_recorded_consent(coordinator_client, make_service, make_user):
-    from scheduler.database import utcnow
-
     service = make_service(
         contact_name="叶美玲",
         contact_phone="17000000008",
@@ -367,8 +365,6 @@ def test_reorder_services_within_a_category(app, coordinator_client, make_catego
 
 
 def test_staff_service_page_shows_consent_and_ratings(coordinator_client, make_service, make_request):
-    from scheduler.models import RequestState
-
     service = make_service("送药上门", contact_name="廖志强", contact_phone="17000000025")
     make_request(service, state=RequestState.DONE, rating=4)
     make_request(service, state=RequestState.DONE, rating=5)

@@ -6,7 +6,7 @@ import pytest
 import segno
 
 from scheduler.database import utcnow
-from scheduler.models import Role
+from scheduler.models import Kind, Role
 from tests.menu.conftest import buildings_of
 
 
@@ -176,8 +176,6 @@ def test_menu_runs_the_same_number_of_queries_however_long(
 
 
 def test_building_head_sees_a_link_to_file_for_a_resident(app, auth, station, make_service):
-    from scheduler.models import Kind
-
     service = make_service("送药上门")
     building_head = auth.login(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD)
     html = building_head.get(f"/s/haiyuan-lidu/services/{service.id}").get_data(as_text=True)

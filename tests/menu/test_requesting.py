@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import RequestState, ServiceRequest
-from tests.conftest import form_error
+from scheduler.models import RequestState, Service, ServiceCategory, ServiceRequest
+from tests.conftest import form_error, persist
 from tests.menu.conftest import buildings_of, count_rows
 
 
@@ -154,8 +154,6 @@ def test_request_pages_are_not_cached(client, make_service):
 def test_the_form_needs_its_csrf_token(app_factory, make_station, resident_form):
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    from scheduler.models import Service, ServiceCategory
-    from tests.conftest import persist
 
     station = make_station(slug="csrf-station")
     category = persist(app, ServiceCategory(station_id=station.id, name="关爱老人"))
@@ -213,9 +211,6 @@ def test_one_address_can_send_only_a_few_forms(app_factory, make_station, reside
 
 
 def limited_service(app, make_station):
-    from scheduler.models import Service, ServiceCategory
-    from tests.conftest import persist
-
     station = make_station(slug="limited", phone="0631-5201234")
     category = persist(app, ServiceCategory(station_id=station.id, name="关爱老人"))
     service = persist(
