@@ -5,9 +5,10 @@ behind it shows that one request and no one's personal data.
 """
 
 import logging
+import re
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
@@ -23,6 +24,8 @@ from scheduler.requests.services import file_request, rate_request
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.requests")
+
+FOLLOW_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def request_phone_key() -> str:
@@ -88,6 +91,9 @@ def request_limit_reached(error):
 
 
 def get_request_by_token_or_404(token: str) -> ServiceRequest:
+    # Whatever is not shaped like a token cannot be one: no need to ask the database.
+    if not FOLLOW_TOKEN_SHAPE.fullmatch(token):
+        abort(404)
     return db.first_or_404(sa.select(ServiceRequest).where(ServiceRequest.follow_token == token))
 
 

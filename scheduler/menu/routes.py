@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from scheduler.extensions import db
+from scheduler.forms import search_words
 from scheduler.menu import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
@@ -51,7 +52,7 @@ def station_menu(slug: str):
     category_id = request.args.get("category", type=int)
     if category_id not in {category.id for category in categories}:
         category_id = None
-    search = request.args.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = search_words(request.args.get("q", ""), SEARCH_MAX_LENGTH)
     services = published_services(station.id, category_id, search)
     return render(
         "menu/station.html",

@@ -27,7 +27,7 @@ def published_services(station_id: int, category_id: int | None = None, search: 
     if category_id is not None:
         query = query.where(Service.category_id == category_id)
     if search:
-        words = search[:SEARCH_MAX_LENGTH].split()
+        words = search.split()
         query = query.where(
             *[
                 sa.or_(

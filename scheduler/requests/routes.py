@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
+from scheduler.forms import search_words
 from scheduler.models import STAFF_ROLES, Building, RequestState, Role, Service, ServiceRequest
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests import bp
@@ -53,7 +54,7 @@ def inbox_filter_from(args) -> InboxFilter:
         state=state,
         service_id=args.get("service", type=int),
         building_id=args.get("building", type=int),
-        search=args.get("q", "").strip()[:40],
+        search=search_words(args.get("q", ""), 40),
     )
 
 

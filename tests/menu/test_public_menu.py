@@ -216,3 +216,9 @@ def test_poster_escapes_the_station_name_in_the_svg(client, make_station):
 
 def test_buildings_factory_sees_the_station_buildings(app, station):
     assert [b.name for b in buildings_of(app, station)] == ["1号楼", "2号楼", "3号楼"]
+
+
+def test_control_characters_in_a_search_are_ignored(client, make_service):
+    make_service("送药上门")
+    response = client.get("/s/haiyuan-lidu/", query_string={"q": "送\x00药\x1b"})
+    assert response.status_code == 200 and "送药上门" in response.get_data(as_text=True)
