@@ -5,6 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
@@ -35,8 +36,8 @@ def station_buildings() -> list[Building]:
     return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
-def station_services(*criteria) -> list[Service]:
-    return list(db.session.scalars(in_station(Service, *criteria).order_by(Service.title)))
+def station_services() -> list[Service]:
+    return list(db.session.scalars(in_station(Service).order_by(Service.title)))
 
 
 def decline_form_for(service_request: ServiceRequest, formdata=None) -> DeclineForm:
@@ -181,7 +182,13 @@ def new_for_resident():
     """A building head or coordinator files a request for a resident without a phone."""
     if not may_file_for_residents(current_user):
         abort(403)
-    services = station_services(Service.published, Service.requestable)
+    services = list(
+        db.session.scalars(
+            in_station(Service, Service.published, Service.requestable)
+            .options(selectinload(Service.category))
+            .order_by(Service.title)
+        )
+    )
     form = ProxyRequestForm(services, station_buildings())
     if request.method == "GET":
         form.service_id.data = request.args.get("service", type=int)
