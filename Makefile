@@ -16,7 +16,7 @@ run: install translations db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev translations
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -41,7 +41,7 @@ db: install
 
 # Pull new UI strings into the catalogs; then translate the empty msgstr entries.
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 lint: install-dev

@@ -3,7 +3,7 @@
 import logging
 import os
 
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,10 +17,9 @@ def config_from_environment() -> type[Config]:
 
 
 def select_locale() -> str:
-    from flask import current_app
-
-    chosen = request.cookies.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else "zh"
+    """The language the visitor chose (a cookie), else Simplified Chinese; CLI: Chinese."""
+    chosen = request.cookies.get("lang") if has_request_context() else None
+    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:

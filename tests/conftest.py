@@ -36,6 +36,17 @@ def make_config(tmp_path, **overrides) -> type[TestConfig]:
     return type("PerTestConfig", (TestConfig,), settings)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clean_postgres_database():
+    """Start PostgreSQL runs from an empty schema, whatever an interrupted run left."""
+    if POSTGRES_URL:
+        engine = sa.create_engine(normalise_database_url(POSTGRES_URL))
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
 def reset_schema(app) -> None:
     with app.app_context():
         db.drop_all()

@@ -85,8 +85,28 @@ class StationForm(FlaskForm):
     opening_hours = StringField(
         _l("Opening hours"), filters=[strip_text], validators=[Length(max=120), NoControlCharacters()]
     )
+    active = BooleanField(_l("Open to the public"), default=True)
+
+
+class NewStationForm(StationForm):
     building_count = IntegerField(
         _l("Number of buildings"),
         validators=[DataRequired(), NumberRange(min=1, max=200)],
-        description=_l("Buildings are named 1号楼, 2号楼 … and can be renamed later."),
+        description=_l("Buildings are named 1号楼, 2号楼 …"),
     )
+
+
+class AccountFilterForm(FlaskForm):
+    """The filter above the account list: a GET form, so filtered lists can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
+    kind = SelectField(_l("What they are"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Everyone"))] + [
+            (kind.value, label) for kind, label in KIND_LABELS.items()
+        ]

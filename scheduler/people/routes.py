@@ -1,7 +1,7 @@
 """Staff accounts of a station (admin) and stations of a street office (superadmin)."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,8 +10,14 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.people import bp
-from scheduler.people.forms import AccountForm, StationForm
-from scheduler.people.services import create_account, create_station, update_account
+from scheduler.people.forms import AccountFilterForm, AccountForm, NewStationForm, StationForm
+from scheduler.people.services import (
+    account_filter,
+    create_account,
+    create_station,
+    update_account,
+    update_station,
+)
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
 
@@ -37,12 +43,13 @@ def account_fields(form: AccountForm) -> dict:
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def accounts():
+    filters = AccountFilterForm(request.args)
+    filters.validate()
+    query = account_filter(in_station(User), filters.q.data or "", filters.kind.data or "")
     users = db.session.scalars(
-        in_station(User)
-        .options(selectinload(User.building))
-        .order_by(User.active.desc(), User.role, User.display_name)
+        query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
-    return render("people/accounts.html", users=users)
+    return render("people/accounts.html", block="results", users=users, filters=filters)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,21 +101,49 @@ def stations():
     return render("people/stations.html", stations=all_stations, admins_by_station=admins_by_station)
 
 
+def form_fields(form) -> dict:
+    return {name: value for name, value in form.data.items() if name != "csrf_token"}
+
+
 @bp.route("/stations/new", methods=["GET", "POST"])
 @roles_required(Role.SUPERADMIN)
 def new_station():
-    form = StationForm()
+    form = NewStationForm()
     if form.validate_on_submit():
         try:
-            station = create_station(
-                **{name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-            )
+            station = create_station(**form_fields(form))
         except RuleViolation as violation:
             violation.attach_to(form)
         else:
             flash(_("Station %(name)s created.", name=station.name), "success")
             return redirect(url_for("people.stations"))
-    return render("people/station_form.html", form=form, status=form_status(form))
+    return render("people/station_form.html", form=form, station=None, status=form_status(form))
+
+
+@bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.SUPERADMIN)
+def edit_station(station_id: int):
+    return station_settings(db.get_or_404(Station, station_id), url_for("people.stations"))
+
+
+@bp.route("/station", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def my_station():
+    """The branch secretary keeps their own station's public details."""
+    return station_settings(db.get_or_404(Station, current_station_id()), url_for("people.accounts"))
+
+
+def station_settings(station: Station, done_url: str):
+    form = StationForm(obj=station)
+    if form.validate_on_submit():
+        try:
+            update_station(station, **form_fields(form))
+        except RuleViolation as violation:
+            violation.attach_to(form)
+        else:
+            flash(_("Station %(name)s saved.", name=station.name), "success")
+            return redirect(done_url)
+    return render("people/station_form.html", form=form, station=station, status=form_status(form))
 
 
 @bp.route("/stations/<int:station_id>/admins/new", methods=["GET", "POST"])

@@ -8,6 +8,22 @@ from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.rules import RuleViolation
 
 
+def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Select:
+    """Narrow an account query by a name/username/phone fragment and by kind."""
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.display_name).like(pattern),
+                User.username.like(pattern),
+                User.phone.like(pattern),
+            )
+        )
+    if kind in {member.value for member in Kind}:
+        query = query.where(User.kind == Kind(kind))
+    return query
+
+
 def _ensure_username_free(username: str, except_user_id: int | None = None) -> None:
     query = sa.select(User.id).where(User.username == username)
     if except_user_id is not None:
@@ -95,33 +111,32 @@ def update_account(
     return user
 
 
-def create_station(
-    *,
-    slug: str,
-    name: str,
-    building_count: int,
-    community: str = "",
-    street_office: str = "",
-    address: str = "",
-    phone: str = "",
-    opening_hours: str = "",
-) -> Station:
-    if db.session.scalar(sa.select(Station.id).where(Station.slug == slug)) is not None:
+def _ensure_slug_free(slug: str, except_station_id: int | None = None) -> None:
+    query = sa.select(Station.id).where(Station.slug == slug)
+    if except_station_id is not None:
+        query = query.where(Station.id != except_station_id)
+    if db.session.scalar(query) is not None:
         raise RuleViolation(_("Another station uses this short name."), field="slug")
-    station = Station(
-        slug=slug,
-        name=name,
-        community=community,
-        street_office=street_office,
-        address=address,
-        phone=phone,
-        opening_hours=opening_hours,
-    )
+
+
+def create_station(*, slug: str, name: str, building_count: int, **details) -> Station:
+    """A station with buildings 1号楼 … N号楼; ``details`` are the other Station columns."""
+    _ensure_slug_free(slug)
+    station = Station(slug=slug, name=name, **details)
     db.session.add(station)
     db.session.flush()
     db.session.add_all(
         Building(station_id=station.id, name=f"{number}号楼", sort_order=number)
         for number in range(1, building_count + 1)
     )
+    db.session.commit()
+    return station
+
+
+def update_station(station: Station, *, slug: str, **details) -> Station:
+    _ensure_slug_free(slug, except_station_id=station.id)
+    station.slug = slug
+    for name, value in details.items():
+        setattr(station, name, value)
     db.session.commit()
     return station
