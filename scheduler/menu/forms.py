@@ -20,7 +20,7 @@ class ServiceForm(FlaskForm):
         validate_choice=False,
         validators=[ListedChoice(_l("Choose one of this station's categories."))],
     )
-    title = text(_l("Title"), 60, _l("Enter a title, e.g. 送药上门."))
+    title = text(_l("Service name"), 60, _l("Enter a title, e.g. 送药上门."))
     summary = text(_l("Short description"), 200, description=_l("One sentence shown in the menu."))
     description = text(_l("Full description"), 2000, field_class=TextAreaField)
     when_offered = text(_l("When"), 120, description=_l("e.g. 每周三上午 9:00–11:00"))

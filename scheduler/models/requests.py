@@ -40,10 +40,10 @@ class RequestState(enum.StrEnum):
 
 REQUEST_STATE_LABELS = {
     RequestState.NEW: _l("New"),
-    RequestState.ACCEPTED: _l("Accepted"),
+    RequestState.ACCEPTED: _l("Taken on"),
     RequestState.SCHEDULED: _l("Scheduled"),
     RequestState.DONE: _l("Done"),
-    RequestState.DECLINED: _l("Declined"),
+    RequestState.DECLINED: _l("Turned down"),
 }
 
 # States from which staff can still act on a request; done and declined are final.
