@@ -44,6 +44,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
+    # Residents' service requests: every attempt counts per address (one compound may share
+    # an address behind the carrier's NAT), only filed requests count per phone number.
+    REQUEST_LIMIT_PER_ADDRESS = os.environ.get("REQUEST_LIMIT_PER_ADDRESS", "20 per hour")
+    REQUEST_LIMIT_PER_PHONE = os.environ.get("REQUEST_LIMIT_PER_PHONE", "3 per day")
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")

@@ -15,6 +15,11 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def search_words(value: str, max_length: int) -> str:
+    """A search box's text, trimmed, cut to length and rid of control characters."""
+    return CONTROL_CHARACTERS.sub("", value).strip()[:max_length]
+
+
 def normalise_phone(value):
     """Field filter: drop spaces and a leading +86 country code."""
     if not isinstance(value, str):

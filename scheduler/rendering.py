@@ -35,3 +35,10 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 def form_status(form) -> int:
     """422 when a submitted form has errors, so htmx swaps in the messages."""
     return 422 if form.errors else 200
+
+
+def private(response):
+    """For pages with residents' personal data: no copy in any cache or history."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

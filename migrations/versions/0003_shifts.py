@@ -1,7 +1,7 @@
 """shifts, weekly series, assignments, waiting lists, calendar feeds
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 08:33:09.997615
 
 """
@@ -13,7 +13,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,11 +1,23 @@
 """The public face of a station: what residents see after scanning the poster."""
 
+import segno
 import sqlalchemy as sa
+from flask import current_app, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
 
 from scheduler.extensions import db
+from scheduler.forms import search_words
 from scheduler.menu import bp
-from scheduler.models import Station
+from scheduler.menu.services import (
+    SEARCH_MAX_LENGTH,
+    group_by_category,
+    public_categories,
+    published_services,
+)
+from scheduler.models import Service, Station
 from scheduler.rendering import render
+from scheduler.requests.services import may_file_for_residents
 
 
 def active_stations() -> list[Station]:
@@ -14,6 +26,14 @@ def active_stations() -> list[Station]:
 
 def get_public_station_or_404(slug: str) -> Station:
     return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
+
+
+def get_published_service_or_404(station: Station, service_id: int) -> Service:
+    return db.first_or_404(
+        sa.select(Service).where(
+            Service.id == service_id, Service.station_id == station.id, Service.published
+        )
+    )
 
 
 @bp.get("/")
@@ -26,5 +46,53 @@ def index():
 
 @bp.get("/s/<slug>/")
 def station_menu(slug: str):
+    """The menu, filtered by one category or searched by keyword (as links, a form, or htmx)."""
     station = get_public_station_or_404(slug)
-    return render("menu/station.html", station=station)
+    categories = public_categories(station.id)
+    category_id = request.args.get("category", type=int)
+    if category_id not in {category.id for category in categories}:
+        category_id = None
+    search = search_words(request.args.get("q", ""), SEARCH_MAX_LENGTH)
+    services = published_services(station.id, category_id, search)
+    return render(
+        "menu/station.html",
+        block="results",
+        station=station,
+        categories=categories,
+        category_id=category_id,
+        search=search,
+        groups=group_by_category(services),
+    )
+
+
+@bp.get("/s/<slug>/services/<int:service_id>")
+def service_page(slug: str, service_id: int):
+    station = get_public_station_or_404(slug)
+    service = get_published_service_or_404(station, service_id)
+    may_file = (
+        current_user.is_authenticated
+        and current_user.station_id == station.id
+        and may_file_for_residents(current_user)
+    )
+    return render("menu/service.html", station=station, service=service, may_file_for_residents=may_file)
+
+
+def public_menu_url(station: Station) -> str:
+    """The absolute address printed on posters: it must work from any phone."""
+    return current_app.config["BASE_URL"] + url_for("menu.station_menu", slug=station.slug)
+
+
+@bp.get("/s/<slug>/poster")
+def poster(slug: str):
+    """A printable A4 poster whose QR code leads to the station's public menu."""
+    station = get_public_station_or_404(slug)
+    menu_url = public_menu_url(station)
+    # segno escapes the title it writes into the SVG, so the markup is safe to embed.
+    qr_svg = Markup(segno.make(menu_url, error="m").svg_inline(scale=10, omitsize=True, title=station.name))
+    return render(
+        "menu/poster.html",
+        station=station,
+        categories=public_categories(station.id),
+        menu_url=menu_url,
+        qr_svg=qr_svg,
+    )

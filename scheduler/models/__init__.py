@@ -14,6 +14,18 @@ from scheduler.models.core import (
     enum_column,
     new_token,
 )
+from scheduler.models.menu import (
+    Service,
+    ServiceCategory,
+)
+from scheduler.models.requests import (
+    OPEN_REQUEST_STATES,
+    RATING_RANGE,
+    REQUEST_STATE_LABELS,
+    RequestState,
+    ServiceRequest,
+    new_reference,
+)
 from scheduler.models.shifts import (
     ASSIGNMENT_STATE_LABELS,
     MAX_CAPACITY,
@@ -52,8 +64,11 @@ __all__ = [
     "KIND_LABELS",
     "MAX_CAPACITY",
     "MIN_CAPACITY",
+    "OPEN_REQUEST_STATES",
     "PENDING_STATES",
     "PLACE_HOLDING_STATES",
+    "RATING_RANGE",
+    "REQUEST_STATE_LABELS",
     "ROLE_LABELS",
     "SHIFT_KIND_LABELS",
     "STAFF_ROLES",
@@ -70,7 +85,11 @@ __all__ = [
     "Health",
     "Kind",
     "Notice",
+    "RequestState",
     "Role",
+    "Service",
+    "ServiceCategory",
+    "ServiceRequest",
     "Shift",
     "ShiftKind",
     "ShiftSeries",
@@ -85,5 +104,6 @@ __all__ = [
     "VisitRecord",
     "WaitlistEntry",
     "enum_column",
+    "new_reference",
     "new_token",
 ]

@@ -1,0 +1,347 @@
+"""Residents' requests: filing, every change of state, and rating.
+
+All state changes go through this module. Each is a conditional UPDATE on the
+request's current state, so two staff members acting at once cannot both win,
+on SQLite or PostgreSQL. The home-visits area turns a request into a task and
+then calls ``mark_scheduled`` (with ``commit=False`` to share its transaction).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import (
+    OPEN_REQUEST_STATES,
+    RATING_RANGE,
+    Building,
+    Kind,
+    RequestState,
+    Role,
+    Service,
+    ServiceRequest,
+    User,
+    new_reference,
+)
+from scheduler.notices import notify
+from scheduler.rules import RuleViolation
+
+# A fresh reference almost never collides; a few tries make "almost" certain.
+REFERENCE_ATTEMPTS = 5
+
+
+def may_file_for_residents(user: User) -> bool:
+    """Staff and building heads may file a request for a resident without a phone."""
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or (
+        user.role == Role.VOLUNTEER and user.kind == Kind.BUILDING_HEAD
+    )
+
+
+# Filing -------------------------------------------------------------------------
+
+
+def file_request(
+    service: Service,
+    *,
+    resident_name: str,
+    building_id: int | None,
+    unit_room: str = "",
+    phone: str = "",
+    preferred_time: str = "",
+    details: str = "",
+    filed_by: User | None = None,
+) -> ServiceRequest:
+    """A resident's request, or one filed for them (``filed_by``: then the phone is optional)."""
+    if not service.open_to_requests:
+        raise RuleViolation(_("This service cannot be requested at the moment."))
+    building = db.session.get(Building, building_id) if building_id is not None else None
+    if building is None or building.station_id != service.station_id:
+        raise RuleViolation(_("Choose your building from the list."), field="building_id")
+    if not phone and filed_by is None:
+        raise RuleViolation(_("Enter a phone number so that the station can call back."), field="phone")
+    attempts_left = REFERENCE_ATTEMPTS
+    while True:
+        service_request = ServiceRequest(
+            station_id=service.station_id,
+            service_id=service.id,
+            reference=new_reference(),
+            resident_name=resident_name,
+            building_id=building.id,
+            unit_room=unit_room,
+            phone=phone,
+            preferred_time=preferred_time,
+            details=details,
+            filed_by_id=filed_by.id if filed_by else None,
+        )
+        db.session.add(service_request)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            attempts_left -= 1
+            if not attempts_left:
+                raise
+        else:
+            return service_request
+
+
+# Changes of state ------------------------------------------------------------------
+
+
+def _change_state(
+    service_request: ServiceRequest,
+    new_state: RequestState,
+    by: User,
+    allowed_from: tuple[RequestState, ...] = OPEN_REQUEST_STATES,
+    commit: bool = True,
+    **values,
+) -> ServiceRequest:
+    result = db.session.execute(
+        sa.update(ServiceRequest)
+        .where(ServiceRequest.id == service_request.id, ServiceRequest.state.in_(allowed_from))
+        .values(state=new_state, handled_by_id=by.id, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(service_request)
+        raise RuleViolation(
+            _(
+                "This request is already marked “%(state)s”; the page now shows its current state.",
+                state=service_request.state.label,
+            )
+        )
+    db.session.expire(service_request)
+    _tell_filer(service_request, new_state, by)
+    if commit:
+        db.session.commit()
+    return service_request
+
+
+def _tell_filer(service_request: ServiceRequest, new_state: RequestState, by: User) -> None:
+    """A building head who filed a request hears when its state changes."""
+    filer = service_request.filed_by
+    if filer is None or filer.id == by.id:
+        return
+    notify(
+        filer,
+        _(
+            "The request %(reference)s (%(service)s) you filed is now: %(state)s.",
+            reference=service_request.reference,
+            service=service_request.service.title,
+            state=new_state.label,
+        ),
+        link=url_for("menu.follow_up", token=service_request.follow_token),
+    )
+
+
+def accept_request(service_request: ServiceRequest, by: User) -> ServiceRequest:
+    now = utcnow()
+    return _change_state(
+        service_request, RequestState.ACCEPTED, by, allowed_from=(RequestState.NEW,), accepted_at=now
+    )
+
+
+def mark_scheduled(
+    service_request: ServiceRequest, when: datetime, by: User, *, commit: bool = True
+) -> ServiceRequest:
+    """Someone will come at ``when`` (aware). Also accepts a new request; may reschedule.
+
+    The home-visits area calls this after creating the task, with ``commit=False``
+    so that the task and the request's new state are saved in one transaction.
+    """
+    if when.tzinfo is None:
+        raise ValueError("mark_scheduled needs an aware datetime")
+    accepted_at = sa.func.coalesce(ServiceRequest.accepted_at, utcnow())
+    return _change_state(
+        service_request,
+        RequestState.SCHEDULED,
+        by,
+        commit=commit,
+        scheduled_for=when,
+        accepted_at=accepted_at,
+    )
+
+
+def mark_done(service_request: ServiceRequest, by: User) -> ServiceRequest:
+    return _change_state(service_request, RequestState.DONE, by, done_at=utcnow())
+
+
+def decline_request(service_request: ServiceRequest, reason: str, by: User) -> ServiceRequest:
+    """The resident sees ``reason`` on their follow-up page, so it is required."""
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation(_("Tell the resident why: they will see this reason."), field="reason")
+    return _change_state(
+        service_request, RequestState.DECLINED, by, declined_at=utcnow(), decline_reason=reason
+    )
+
+
+def rate_request(service_request: ServiceRequest, rating: int, comment: str = "") -> ServiceRequest:
+    """The resident's 1–5 rating of a done request; only the first one counts."""
+    if rating not in RATING_RANGE:
+        raise RuleViolation(_("Choose from 1 to 5 stars."), field="rating")
+    result = db.session.execute(
+        sa.update(ServiceRequest)
+        .where(
+            ServiceRequest.id == service_request.id,
+            ServiceRequest.state == RequestState.DONE,
+            ServiceRequest.rating.is_(None),
+        )
+        .values(rating=rating, rating_comment=comment.strip(), rated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(service_request)
+        if service_request.rating is not None:
+            raise RuleViolation(_("You have already rated this request. Thank you!"))
+        raise RuleViolation(_("You can rate the request once it is done."))
+    db.session.commit()
+    db.session.refresh(service_request)
+    return service_request
+
+
+# Reading ----------------------------------------------------------------------
+
+
+ALL_STATES = "all"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox shows; ``state`` None means every state."""
+
+    state: RequestState | None = None
+    service_id: int | None = None
+    building_id: int | None = None
+    search: str = ""
+
+    def args(self, **changes) -> dict:
+        """Query arguments for ``url_for`` that reproduce this filter, with some changed."""
+        args = {
+            "state": self.state.value if self.state else ALL_STATES,
+            "service": self.service_id,
+            "building": self.building_id,
+            "q": self.search or None,
+        }
+        args.update(changes)
+        return args
+
+    def criteria(self, station_id: int, with_state: bool = True) -> list:
+        criteria = [ServiceRequest.station_id == station_id]
+        if with_state and self.state is not None:
+            criteria.append(ServiceRequest.state == self.state)
+        if self.service_id is not None:
+            criteria.append(ServiceRequest.service_id == self.service_id)
+        if self.building_id is not None:
+            criteria.append(ServiceRequest.building_id == self.building_id)
+        if self.search:
+            criteria.append(
+                sa.or_(
+                    ServiceRequest.reference == self.search.upper(),
+                    ServiceRequest.resident_name.icontains(self.search, autoescape=True),
+                    ServiceRequest.phone.contains(self.search, autoescape=True),
+                )
+            )
+        return criteria
+
+
+def inbox_query(station_id: int, inbox_filter: InboxFilter) -> sa.Select:
+    """Newest first, with what a row shows loaded up front (constant queries per page)."""
+    return (
+        sa.select(ServiceRequest)
+        .where(*inbox_filter.criteria(station_id))
+        .options(
+            selectinload(ServiceRequest.service),
+            selectinload(ServiceRequest.building),
+            selectinload(ServiceRequest.filed_by),
+        )
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+    )
+
+
+def state_counts(station_id: int, inbox_filter: InboxFilter = InboxFilter()) -> dict[RequestState, int]:
+    """How many requests are in each state, under the other filters."""
+    rows = db.session.execute(
+        sa.select(ServiceRequest.state, sa.func.count())
+        .where(*inbox_filter.criteria(station_id, with_state=False))
+        .group_by(ServiceRequest.state)
+    )
+    counts = dict.fromkeys(RequestState, 0)
+    counts.update({state: number for state, number in rows})
+    return counts
+
+
+def rating_summary(station_id: int, *criteria) -> dict[int, tuple[int, float]]:
+    """Per service id: how many ratings, and their average (one decimal)."""
+    rows = db.session.execute(
+        sa.select(ServiceRequest.service_id, sa.func.count(), sa.func.avg(ServiceRequest.rating))
+        .where(ServiceRequest.station_id == station_id, ServiceRequest.rating.is_not(None), *criteria)
+        .group_by(ServiceRequest.service_id)
+    )
+    return {service_id: (count, round(float(average), 1)) for service_id, count, average in rows}
+
+
+@dataclass(frozen=True)
+class ServiceRatings:
+    service: Service
+    count: int
+    average: float
+    comments: list[ServiceRequest]
+
+
+RECENT_COMMENTS_PER_SERVICE = 5
+
+
+def ratings_by_service(station_id: int) -> list[ServiceRatings]:
+    """Every rated service of the station with its average and its latest comments."""
+    summary = rating_summary(station_id)
+    services = db.session.scalars(
+        sa.select(Service).where(Service.id.in_(list(summary))).order_by(Service.title)
+    ).all()
+    ranked = (
+        sa.select(
+            ServiceRequest.id,
+            sa.func.row_number()
+            .over(partition_by=ServiceRequest.service_id, order_by=ServiceRequest.rated_at.desc())
+            .label("position"),
+        )
+        .where(
+            ServiceRequest.station_id == station_id,
+            ServiceRequest.rating.is_not(None),
+            ServiceRequest.rating_comment != "",
+        )
+        .subquery()
+    )
+    comments = db.session.scalars(
+        sa.select(ServiceRequest)
+        .join(ranked, ranked.c.id == ServiceRequest.id)
+        .where(ranked.c.position <= RECENT_COMMENTS_PER_SERVICE)
+        .order_by(ServiceRequest.rated_at.desc())
+    ).all()
+    comments_by_service: dict[int, list[ServiceRequest]] = {}
+    for comment in comments:
+        comments_by_service.setdefault(comment.service_id, []).append(comment)
+    return [
+        ServiceRatings(service, *summary[service.id], comments_by_service.get(service.id, []))
+        for service in services
+    ]
+
+
+def requests_filed_by(user: User, limit: int = 5) -> list[ServiceRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(ServiceRequest)
+            .where(ServiceRequest.filed_by_id == user.id)
+            .options(selectinload(ServiceRequest.service))
+            .order_by(ServiceRequest.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,373 @@
+"""Keeping the menu: admin and coordinator of the station create, edit, publish and reorder."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import RequestState, Role, Service, ServiceCategory
+from tests.conftest import form_error
+from tests.menu.conftest import count_rows, load
+
+HTMX = {"HX-Request": "true"}
+
+
+def service_form(category_id, **overrides):
+    data = dict(
+        category_id=str(category_id),
+        title="送药上门",
+        summary="代取常用药，送到家中。",
+        description="",
+        when_offered="工作日 9:00–17:00",
+        where_offered="老人家中",
+        contact_name="廖志强",
+        contact_phone="",
+        published="y",
+        requestable="y",
+    )
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def titles_in_order(app, category_id):
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(Service.title)
+                .where(Service.category_id == category_id)
+                .order_by(Service.sort_order)
+            )
+        )
+
+
+def category_names_in_order(app, station_id):
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(ServiceCategory.name)
+                .where(ServiceCategory.station_id == station_id)
+                .order_by(ServiceCategory.sort_order)
+            )
+        )
+
+
+# Who may ---------------------------------------------------------------------------------
+
+
+def staff_routes(service, category):
+    return [
+        ("GET", "/menu/"),
+        ("GET", "/menu/services/new"),
+        ("GET", f"/menu/services/{service.id}"),
+        ("GET", f"/menu/services/{service.id}/edit"),
+        ("POST", f"/menu/services/{service.id}/publish"),
+        ("POST", f"/menu/services/{service.id}/unpublish"),
+        ("POST", f"/menu/services/{service.id}/move"),
+        ("POST", "/menu/categories"),
+        ("POST", f"/menu/categories/{category.id}/rename"),
+        ("POST", f"/menu/categories/{category.id}/move"),
+        ("POST", f"/menu/categories/{category.id}/delete"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        (None, False),
+        (Role.VOLUNTEER, False),
+        (Role.SUPERADMIN, False),
+        (Role.COORDINATOR, True),
+        (Role.ADMIN, True),
+    ],
+)
+def test_menu_management_is_for_admin_and_coordinator(app, auth, make_category, make_service, role, allowed):
+    category = make_category()
+    service = make_service(category=category)
+    client = auth.login(role) if role else app.test_client()
+    for method, url in staff_routes(service, category):
+        response = client.open(url, method=method)
+        if role is None:
+            assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
+        elif not allowed:
+            assert response.status_code == 403, url
+        else:
+            assert response.status_code in (200, 302, 409, 422), url
+
+
+def test_anonymous_htmx_gets_401_with_a_login_redirect(client, make_service):
+    service = make_service()
+    response = client.post(f"/menu/services/{service.id}/publish", headers=HTMX)
+    assert response.status_code == 401 and response.headers["HX-Redirect"] == "/auth/login"
+
+
+def test_other_stations_records_are_404(app, coordinator_client, make_station, make_category, make_service):
+    other = make_station(name="阳光驿站")
+    category = make_category(station=other)
+    service = make_service(category=category, station=other)
+    for method, url in staff_routes(service, category):
+        if url in ("/menu/", "/menu/services/new", "/menu/categories"):
+            continue
+        assert coordinator_client.open(url, method=method).status_code == 404, url
+    assert load(app, Service, service.id).published is True
+
+
+def test_board_shows_every_category_and_service_of_the_station(
+    coordinator_client, make_category, make_service
+):
+    make_service("送药上门", make_category("关爱老人"))
+    make_service("法律咨询", make_category("便民服务"), published=False)
+    html = coordinator_client.get("/menu/").get_data(as_text=True)
+    assert "关爱老人" in html and "送药上门" in html and "法律咨询" in html
+    assert "未发布" in html
+
+
+def test_board_runs_the_same_number_of_queries_however_long(
+    coordinator_client, make_category, make_service, count_queries
+):
+    make_service(category=make_category())
+    with count_queries() as few:
+        coordinator_client.get("/menu/")
+    for _ in range(5):
+        category = make_category()
+        for _ in range(4):
+            make_service(category=category)
+    with count_queries() as many:
+        coordinator_client.get("/menu/")
+    assert many.count == few.count
+
+
+# Categories ------------------------------------------------------------------------------
+
+
+def test_add_a_category(app, coordinator_client, station):
+    response = coordinator_client.post("/menu/categories", data={"name": " 关爱老人 "})
+    assert response.status_code == 302
+    assert category_names_in_order(app, station.id) == ["关爱老人"]
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("", "请填写分类名称"),
+        ("分" * 41, "请不要超过 40 个字"),
+        ("关爱\x07老人", "不可见的控制字符"),
+        ("已有分类", "已经有同名的分类了"),
+    ],
+)
+def test_bad_category_names_are_refused_next_to_the_field(
+    app, coordinator_client, make_category, name, message
+):
+    make_category("已有分类")
+    response = coordinator_client.post("/menu/categories", data={"name": name}, headers=HTMX)
+    assert response.status_code == 422
+    assert message in form_error(response.get_data(as_text=True), "name")
+    assert count_rows(app, ServiceCategory) == 1
+
+
+def test_rename_a_category_and_refuse_a_duplicate(app, coordinator_client, make_category):
+    care = make_category("关爱老人")
+    make_category("便民服务")
+    field = f"category-{care.id}-name"
+    assert (
+        coordinator_client.post(f"/menu/categories/{care.id}/rename", data={field: "敬老爱老"}).status_code
+        == 302
+    )
+    assert load(app, ServiceCategory, care.id).name == "敬老爱老"
+    response = coordinator_client.post(
+        f"/menu/categories/{care.id}/rename", data={field: "便民服务"}, headers=HTMX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "已经有同名的分类了" in form_error(html, field)
+    assert 'value="便民服务"' in html, "the typed name is kept"
+    assert load(app, ServiceCategory, care.id).name == "敬老爱老"
+
+
+def test_reorder_categories(app, coordinator_client, station, make_category):
+    first, _, third = (make_category(name) for name in ("关爱老人", "便民服务", "文化活动"))
+    coordinator_client.post(f"/menu/categories/{third.id}/move", data={"direction": "up"})
+    assert category_names_in_order(app, station.id) == ["关爱老人", "文化活动", "便民服务"]
+    response = coordinator_client.post(
+        f"/menu/categories/{first.id}/move", data={"direction": "up"}, headers=HTMX
+    )
+    assert response.status_code == 200 and 'id="menu-board"' in response.get_data(as_text=True)
+    assert category_names_in_order(app, station.id) == ["关爱老人", "文化活动", "便民服务"]
+
+
+def test_only_an_empty_category_can_be_removed(app, coordinator_client, make_category, make_service):
+    used = make_category("关爱老人")
+    make_service(category=used)
+    empty = make_category("空分类")
+    response = coordinator_client.post(f"/menu/categories/{used.id}/delete", headers=HTMX)
+    assert response.status_code == 409 and "请先把这个分类里的服务移走" in response.get_data(as_text=True)
+    assert coordinator_client.post(f"/menu/categories/{empty.id}/delete").status_code == 302
+    assert load(app, ServiceCategory, empty.id) is None and load(app, ServiceCategory, used.id) is not None
+
+
+# Services --------------------------------------------------------------------------------
+
+
+def test_create_a_service(app, coordinator_client, station, make_category):
+    category = make_category("关爱老人")
+    response = coordinator_client.post("/menu/services/new", data=service_form(category.id))
+    assert response.status_code == 302
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service))
+        assert (service.title, service.station_id, service.published, service.requestable) == (
+            "送药上门",
+            station.id,
+            True,
+            True,
+        )
+        assert service.contact_name == "廖志强" and service.public_contact_phone == ""
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("title", "", "请填写服务名称"),
+        ("title", "药" * 61, "请不要超过 60 个字"),
+        ("summary", "简" * 201, "请不要超过 200 个字"),
+        ("when_offered", "周三\x00上午", "不可见的控制字符"),
+        ("contact_name", "王\x1b阿姨", "不可见的控制字符"),
+        ("contact_phone", "12345", "11 位手机号"),
+        ("category_id", "not-a-number", "请选择本驿站的一个分类"),
+    ],
+)
+def test_bad_service_input_is_refused_next_to_the_field(
+    app, coordinator_client, make_category, field, value, message
+):
+    category = make_category()
+    data = service_form(category.id)
+    data[field] = value
+    response = coordinator_client.post("/menu/services/new", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in form_error(html, field)
+    if field != "category_id":
+        assert value in html, "the typed value is kept"
+    assert count_rows(app, Service) == 0
+
+
+def test_a_category_of_another_station_is_refused(app, coordinator_client, make_station, make_category):
+    foreign = make_category(station=make_station(name="阳光驿站"))
+    response = coordinator_client.post("/menu/services/new", data=service_form(foreign.id))
+    assert response.status_code == 422
+    assert "请选择本驿站的一个分类" in form_error(response.get_data(as_text=True), "category_id")
+    assert count_rows(app, Service) == 0
+
+
+def test_showing_the_phone_needs_the_contacts_consent_and_a_number(app, coordinator_client, make_category):
+    category = make_category()
+    response = coordinator_client.post(
+        "/menu/services/new", data=service_form(category.id, contact_phone_public="y")
+    )
+    assert response.status_code == 422
+    assert "请填写联系人同意公开的电话号码" in form_error(response.get_data(as_text=True), "contact_phone")
+    response = coordinator_client.post(
+        "/menu/services/new",
+        data=service_form(category.id, contact_phone="170 0000 0008", contact_phone_public="y"),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        service = db.session.scalar(sa.select(Service))
+        assert service.public_contact_phone == "17000000008"
+        assert service.contact_phone_consent_by_id == coordinator_client.user.id
+
+
+def test_consent_does_not_carry_over_to_another_contact(app, coordinator_client, make_service, make_user):
+    recorder = make_user(Role.ADMIN)
+
+    service = make_service(
+        contact_name="叶美玲",
+        contact_phone="17000000008",
+        contact_phone_consent_at=utcnow(),
+        contact_phone_consent_by_id=recorder.id,
+    )
+    data = service_form(service.category_id, contact_name="廖志强", contact_phone="17000000025")
+    coordinator_client.post(f"/menu/services/{service.id}/edit", data=data)
+    stored = load(app, Service, service.id)
+    assert stored.contact_phone_consent_at is None and not stored.contact_phone_is_public
+
+
+def test_edit_form_shows_the_recorded_consent(coordinator_client, make_service, make_user):
+    service = make_service(
+        contact_name="叶美玲",
+        contact_phone="17000000008",
+        contact_phone_consent_at=utcnow(),
+        contact_phone_consent_by_id=make_user(Role.ADMIN).id,
+    )
+    html = coordinator_client.get(f"/menu/services/{service.id}/edit").get_data(as_text=True)
+    assert re.search(r'<input [^>]*checked[^>]*id="contact_phone_public"', html)
+
+
+def test_inline_edit_with_htmx(app, coordinator_client, make_service):
+    service = make_service("送药上门")
+    form = coordinator_client.get(f"/menu/services/{service.id}/edit", headers=HTMX).get_data(as_text=True)
+    assert "<html" not in form and f'id="service-{service.id}"' in form and "hx-post" in form
+    page = coordinator_client.get(f"/menu/services/{service.id}/edit").get_data(as_text=True)
+    assert "<html" in page
+
+    bad = coordinator_client.post(
+        f"/menu/services/{service.id}/edit", data=service_form(service.category_id, title=""), headers=HTMX
+    )
+    assert bad.status_code == 422 and "<html" not in bad.get_data(as_text=True)
+    assert form_error(bad.get_data(as_text=True), "title")
+
+    good = coordinator_client.post(
+        f"/menu/services/{service.id}/edit",
+        data=service_form(service.category_id, title="送药到家"),
+        headers=HTMX,
+    )
+    html = good.get_data(as_text=True)
+    assert good.status_code == 200
+    assert html.lstrip().startswith(f'<div class="service-item" id="service-{service.id}"')
+    assert "送药到家" in html and 'hx-swap-oob="true"' in html, "the flash message rides along"
+    assert load(app, Service, service.id).title == "送药到家"
+
+
+def test_moving_a_service_to_another_category_puts_it_last(
+    app, coordinator_client, make_category, make_service
+):
+    care, everyday = make_category("关爱老人"), make_category("便民服务")
+    moving = make_service("陪同就医", care)
+    make_service("水电小修", everyday)
+    coordinator_client.post(
+        f"/menu/services/{moving.id}/edit", data=service_form(everyday.id, title="陪同就医")
+    )
+    assert titles_in_order(app, everyday.id) == ["水电小修", "陪同就医"]
+
+
+def test_publish_and_unpublish(app, client, coordinator_client, make_service):
+    service = make_service("送药上门", published=False)
+    response = coordinator_client.post(f"/menu/services/{service.id}/publish", headers=HTMX)
+    assert response.status_code == 200 and "已发布" in response.get_data(as_text=True)
+    assert "送药上门" in client.get("/s/haiyuan-lidu/").get_data(as_text=True)
+    response = coordinator_client.post(f"/menu/services/{service.id}/unpublish")
+    assert response.status_code == 302 and response.headers["Location"] == "/menu/"
+    assert "送药上门" not in client.get("/s/haiyuan-lidu/").get_data(as_text=True)
+
+
+def test_reorder_services_within_a_category(app, coordinator_client, make_category, make_service):
+    category = make_category()
+    first, _, third = (make_service(title, category) for title in ("上门探访", "送药上门", "陪同就医"))
+    coordinator_client.post(f"/menu/services/{first.id}/move", data={"direction": "down"})
+    assert titles_in_order(app, category.id) == ["送药上门", "上门探访", "陪同就医"]
+    response = coordinator_client.post(
+        f"/menu/services/{third.id}/move", data={"direction": "down"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert titles_in_order(app, category.id) == ["送药上门", "上门探访", "陪同就医"]
+    coordinator_client.post(f"/menu/services/{third.id}/move", data={"direction": "up"})
+    assert titles_in_order(app, category.id) == ["送药上门", "陪同就医", "上门探访"]
+
+
+def test_staff_service_page_shows_consent_and_ratings(coordinator_client, make_service, make_request):
+    service = make_service("送药上门", contact_name="廖志强", contact_phone="17000000025")
+    make_request(service, state=RequestState.DONE, rating=4)
+    make_request(service, state=RequestState.DONE, rating=5)
+    html = coordinator_client.get(f"/menu/services/{service.id}").get_data(as_text=True)
+    assert "不公开：没有记录联系人的同意" in html
+    assert "★ 4.5 (2)" in html
