@@ -5,12 +5,10 @@ from flask_login import current_user
 
 from scheduler.access import roles_required
 from scheduler.me import bp
-from scheduler.models import Role
+from scheduler.models import STATION_ROLES
 from scheduler.navigation import render_home_sections
 from scheduler.notices import dismiss_notice, unread_notices
 from scheduler.rendering import render, wants_fragment
-
-STATION_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
 
 
 @bp.get("")

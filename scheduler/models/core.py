@@ -86,6 +86,8 @@ ROLE_LABELS = {
 
 # Roles that run a station's daily work.
 STAFF_ROLES = (Role.ADMIN, Role.COORDINATOR)
+# Everyone who belongs to a station (the street office's superadmin does not).
+STATION_ROLES = (*STAFF_ROLES, Role.VOLUNTEER)
 
 
 class Kind(enum.StrEnum):

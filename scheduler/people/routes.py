@@ -8,13 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
-from scheduler.models import Building, Kind, Role, Station, User
+from scheduler.models import Kind, Role, Station, User
 from scheduler.people import bp
 from scheduler.people.forms import AccountFilterForm, AccountForm, NewStationForm, StationForm
 from scheduler.people.services import (
     account_filter,
     create_account,
     create_station,
+    station_buildings,
     update_account,
     update_station,
 )
@@ -22,10 +23,6 @@ from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
 
 STATION_ACCOUNT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
-
-
-def station_buildings() -> list[Building]:
-    return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
 def account_fields(form: AccountForm) -> dict:

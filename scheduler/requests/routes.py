@@ -12,7 +12,8 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.forms import search_words
-from scheduler.models import STAFF_ROLES, Building, RequestState, Role, Service, ServiceRequest
+from scheduler.models import STAFF_ROLES, RequestState, Role, Service, ServiceRequest
+from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests import bp
 from scheduler.requests.forms import DeclineForm, ProxyRequestForm
@@ -30,10 +31,6 @@ from scheduler.requests.services import (
 from scheduler.rules import RuleViolation
 
 PER_PAGE = 30
-
-
-def station_buildings() -> list[Building]:
-    return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
 def station_services() -> list[Service]:

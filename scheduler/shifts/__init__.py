@@ -2,7 +2,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from scheduler.calendar_feed import add_feed_source
-from scheduler.models import STAFF_ROLES
+from scheduler.models import STAFF_ROLES, STATION_ROLES
 from scheduler.navigation import add_home_section, add_nav_item
 from scheduler.shifts.formatting import register_filters
 
@@ -12,7 +12,6 @@ add_nav_item(bp, "shifts.board", _l("Shifts"), STAFF_ROLES, order=20)
 
 from scheduler.shifts import routes, volunteer  # noqa: E402,F401
 from scheduler.shifts.queries import shift_feed_events, staff_overview  # noqa: E402
-from scheduler.shifts.services import STATION_ROLES  # noqa: E402
 
 add_home_section(
     bp, "shifts/_staff_home_section.html", lambda user: {"staff": staff_overview(user)}, STAFF_ROLES, order=20

@@ -14,6 +14,7 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     PLACE_HOLDING_STATES,
+    STATION_ROLES,
     Assignment,
     AssignmentState,
     CalendarFeed,
@@ -22,7 +23,7 @@ from scheduler.models import (
     User,
     WaitlistEntry,
 )
-from scheduler.shifts.services import STATION_ROLES, withdrawal_deadline
+from scheduler.shifts.services import withdrawal_deadline
 from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
 
 # Open shifts on a volunteer's phone: the soonest few of the next two weeks keep the page short.
@@ -188,20 +189,26 @@ class Candidate:
         return self.busy_with is None and (self.on_this_shift is None or not self.on_this_shift.holds_place)
 
 
+def places_held_between(station_id: int, start: datetime, end: datetime) -> sa.Select:
+    """(user id, shift) for every place held on a live shift overlapping [start, end)."""
+    return (
+        sa.select(Assignment.user_id, Shift)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.station_id == station_id,
+            Assignment.state.in_(PLACE_HOLDING_STATES),
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at < end,
+            Shift.ends_at > start,
+        )
+    )
+
+
 def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
     """Everyone who could be on the shift: free people first, fewest hours this month first."""
     people = station_people(shift.station_id)
     busy_rows = db.session.execute(
-        sa.select(Assignment.user_id, Shift)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .where(
-            Assignment.station_id == shift.station_id,
-            Assignment.state.in_(PLACE_HOLDING_STATES),
-            Shift.id != shift.id,
-            Shift.cancelled_at.is_(None),
-            Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at,
-        )
+        places_held_between(shift.station_id, shift.starts_at, shift.ends_at).where(Shift.id != shift.id)
     )
     busy = {user_id: other for user_id, other in busy_rows}
     on_shift = {

@@ -26,11 +26,10 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     PLACE_HOLDING_STATES,
-    STAFF_ROLES,
+    STATION_ROLES,
     Assignment,
     AssignmentState,
     CalendarFeed,
-    Role,
     Shift,
     User,
     WaitlistEntry,
@@ -41,7 +40,6 @@ from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
 
 # Everyone of a station who may be put on a shift.
-STATION_ROLES = (*STAFF_ROLES, Role.VOLUNTEER)
 
 
 @contextmanager

@@ -13,13 +13,12 @@ from flask_login import current_user
 from scheduler.access import get_in_station_or_404, roles_required
 from scheduler.calendar_feed import build_calendar
 from scheduler.extensions import db
-from scheduler.models import Assignment, CalendarFeed, Shift
+from scheduler.models import STATION_ROLES, Assignment, CalendarFeed, Shift
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts import bp, services
 from scheduler.shifts.forms import DeclineForm
 from scheduler.shifts.queries import my_shifts
-from scheduler.shifts.services import STATION_ROLES
 
 SECTION = "shifts/_home_section.html"
 

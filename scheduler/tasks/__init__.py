@@ -3,12 +3,11 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from scheduler.models import STAFF_ROLES, Role
+from scheduler.models import STAFF_ROLES, STATION_ROLES
 from scheduler.navigation import add_home_section, add_nav_item
 
 # cli_group=None: its commands are top-level, ``flask generate-visits`` for the daily cron.
 bp = Blueprint("tasks", __name__, cli_group=None)
-STATION_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
 
 from scheduler.tasks import cli, home, routes  # noqa: E402,F401
 

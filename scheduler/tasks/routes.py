@@ -17,6 +17,7 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     STAFF_ROLES,
+    STATION_ROLES,
     TASK_KIND_LABELS,
     TASK_STATE_LABELS,
     Beneficiary,
@@ -29,10 +30,10 @@ from scheduler.models import (
     User,
     VisitRecord,
 )
-from scheduler.people.routes import station_buildings
+from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
-from scheduler.tasks import STATION_ROLES, bp, services
+from scheduler.tasks import bp, services
 from scheduler.tasks.dashboard import batch_progress, build_dashboard
 from scheduler.tasks.forms import (
     CheckAllForm,

@@ -26,6 +26,7 @@ from scheduler.models import (
     HELD_STATES,
     PENDING_STATES,
     STAFF_ROLES,
+    Assignment,
     Beneficiary,
     Health,
     Kind,
@@ -41,6 +42,7 @@ from scheduler.models import (
 )
 from scheduler.notices import notify
 from scheduler.rules import RuleViolation
+from scheduler.shifts.queries import places_held_between
 from scheduler.visits.services import BeneficiaryFilter, find_or_register
 
 log = logging.getLogger("scheduler.tasks")
@@ -516,10 +518,9 @@ def generate_due_visits(station_id: int | None = None, now: datetime | None = No
 def busy_user_ids(
     station_id: int, start: datetime, end: datetime, exclude_task_id: int | None = None
 ) -> set[int]:
-    """Everyone of the station already holding a task whose window overlaps [start, end).
+    """Everyone of the station holding a task or a shift place that overlaps [start, end).
 
-    The one definition of "not free" for the dispatch picker; shifts, when they exist,
-    belong here too.
+    The one definition of "not free" for the dispatch picker.
     """
     query = sa.select(Task.assignee_id).where(
         Task.station_id == station_id,
@@ -529,7 +530,11 @@ def busy_user_ids(
     )
     if exclude_task_id is not None:
         query = query.where(Task.id != exclude_task_id)
-    return {user_id for user_id in db.session.scalars(query) if user_id is not None}
+    on_tasks = {user_id for user_id in db.session.scalars(query) if user_id is not None}
+    on_shifts = set(
+        db.session.scalars(places_held_between(station_id, start, end).with_only_columns(Assignment.user_id))
+    )
+    return on_tasks | on_shifts
 
 
 @dataclass(frozen=True)

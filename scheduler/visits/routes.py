@@ -13,7 +13,7 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import STAFF_ROLES, Beneficiary, BeneficiaryAccess, Building, Role, Task, User
-from scheduler.people.routes import station_buildings
+from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
 from scheduler.visits import bp

@@ -7,8 +7,19 @@ import pytest
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Kind, Notice, Role, Task, TaskEvent, TaskState
+from scheduler.models import (
+    Assignment,
+    AssignmentState,
+    Kind,
+    Notice,
+    Role,
+    Shift,
+    Task,
+    TaskEvent,
+    TaskState,
+)
 from scheduler.tasks.services import busy_user_ids
+from tests.conftest import persist
 from tests.factories_visits import building_of
 
 HTMX = {"HX-Request": "true"}
@@ -188,3 +199,44 @@ def test_busy_means_holding_a_task_whose_window_overlaps(app, make_user, make_ta
             == set()
         )
         assert busy_user_ids(station.id, base, base + timedelta(hours=9)) == set()
+
+
+def test_busy_also_means_holding_a_place_on_an_overlapping_shift(app, make_user, station):
+    on_duty = make_user(Role.VOLUNTEER)
+    declined = make_user(Role.VOLUNTEER)
+    on_cancelled = make_user(Role.VOLUNTEER)
+    start = utcnow() + timedelta(days=1)
+    duty = persist(
+        app,
+        Shift(station_id=station.id, title="驿站值班", starts_at=start, ends_at=start + timedelta(hours=3)),
+    )
+    cancelled = persist(
+        app,
+        Shift(
+            station_id=station.id,
+            title="取消的值班",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            cancelled_at=utcnow(),
+        ),
+    )
+    persist(
+        app,
+        Assignment(
+            station_id=station.id, shift_id=duty.id, user_id=on_duty.id, state=AssignmentState.CONFIRMED
+        ),
+        Assignment(
+            station_id=station.id, shift_id=duty.id, user_id=declined.id, state=AssignmentState.DECLINED
+        ),
+        Assignment(
+            station_id=station.id,
+            shift_id=cancelled.id,
+            user_id=on_cancelled.id,
+            state=AssignmentState.ASSIGNED,
+        ),
+    )
+    with app.app_context():
+        assert busy_user_ids(station.id, start + timedelta(hours=2), start + timedelta(hours=5)) == {
+            on_duty.id
+        }
+        assert busy_user_ids(station.id, start + timedelta(hours=3), start + timedelta(hours=5)) == set()
