@@ -1,9 +1,9 @@
 """A person's calendar feed (RFC 5545), built from events that several areas contribute.
 
-Shifts add their events today; home-visit tasks can add theirs the same way, from
-their blueprint's ``__init__``::
+Each area adds its events from its blueprint's ``__init__`` (shifts and home-visit
+tasks do)::
 
-    add_feed_source(bp, my_task_events)   # my_task_events(user) -> Iterable[FeedEvent]
+    add_feed_source(bp, my_events)   # my_events(user) -> Iterable[FeedEvent]
 
 The feed address and its secret token belong to the shifts area
 (``/shifts/feed/<token>.ics``); every source's events appear in it.

@@ -1,8 +1,10 @@
 """The two sections this area adds to ``/me``: my tasks (everyone), the station at a glance (staff)."""
 
 import sqlalchemy as sa
+from flask import current_app, url_for
 from sqlalchemy.orm import joinedload
 
+from scheduler.calendar_feed import FeedEvent
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import HELD_STATES, Beneficiary, Task, TaskState
@@ -55,3 +57,29 @@ def my_tasks_section(user) -> dict:
 
 def staff_section(user) -> dict:
     return dict(counts=build_dashboard(user.station_id, utcnow()).counts())
+
+
+def task_feed_events(user) -> list[FeedEvent]:
+    """The person's current tasks for their phone calendar.
+
+    Calendar apps copy feeds to other companies' servers and keep them, so an event
+    says only the kind of task and the building; the resident's name, address and
+    phone stay behind the task link, which checks who is asking.
+    """
+    tasks = db.session.scalars(
+        sa.select(Task)
+        .where(Task.assignee_id == user.id, Task.state.in_(HELD_STATES))
+        .options(joinedload(Task.beneficiary).joinedload(Beneficiary.building))
+    )
+    base_url = current_app.config["BASE_URL"]
+    host = base_url.split("://", 1)[-1]
+    return [
+        FeedEvent(
+            uid=f"task-{task.id}@{host}",
+            summary=f"{task.kind.label} · {task.beneficiary.building.name}",
+            starts_at=task.starts_at,
+            ends_at=task.ends_at,
+            description=base_url + url_for("tasks.detail", task_id=task.id),
+        )
+        for task in tasks
+    ]
