@@ -19,49 +19,52 @@ from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Station, User
 
 TEST_PASSWORD = "correct-horse-battery"
-# scrypt is slow on purpose; hashing once keeps the factories fast.
-TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD)
+# scrypt is slow on purpose (werkzeug's default costs ~0.1 s a check); test accounts use a
+# cheap work factor so that hundreds of sign-ins stay fast. Production hashes are untouched.
+TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="scrypt:1024:8:1")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _sequence = count(1)
 
 
-def database_url(tmp_path) -> str:
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """One database per test run: SQLite in a temporary folder, or TEST_DATABASE_URL.
+
+    The schema is built once; each test starts from empty tables (see ``empty_tables``),
+    which is many times faster than rebuilding the schema for every test.
+    """
     if POSTGRES_URL:
-        return normalise_database_url(POSTGRES_URL)
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-
-
-def make_config(tmp_path, **overrides) -> type[TestConfig]:
-    settings = {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path), **overrides}
-    return type("PerTestConfig", (TestConfig,), settings)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def clean_postgres_database():
-    """Start PostgreSQL runs from an empty schema, whatever an interrupted run left."""
-    if POSTGRES_URL:
-        engine = sa.create_engine(normalise_database_url(POSTGRES_URL))
+        url = normalise_database_url(POSTGRES_URL)
+        engine = sa.create_engine(url)
         with engine.begin() as connection:
+            # Whatever an interrupted run left behind goes.
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
         engine.dispose()
-
-
-def reset_schema(app) -> None:
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app(type("SchemaConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
-        db.drop_all()
         db.create_all()
-
-
-def drop_schema(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
         db.engine.dispose()
+    return url
+
+
+def empty_tables(app) -> None:
+    """Delete every row and restart the ids, so each test sees a new database."""
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{table.name}"' for table in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    connection.execute(table.delete())
 
 
 @pytest.fixture
-def app_factory(tmp_path):
+def app_factory(database_url):
     """Build an app with extra settings, e.g. ``app_factory(WTF_CSRF_ENABLED=True)``.
 
     No application context stays pushed: each test request gets its own, with its
@@ -71,14 +74,17 @@ def app_factory(tmp_path):
     apps = []
 
     def build(**overrides):
-        app = create_app(make_config(tmp_path, **overrides))
-        reset_schema(app)
+        settings = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+        app = create_app(type("PerTestConfig", (TestConfig,), settings))
+        empty_tables(app)
         apps.append(app)
         return app
 
     yield build
     for app in reversed(apps):
-        drop_schema(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def persist(app, *records):
