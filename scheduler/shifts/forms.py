@@ -61,7 +61,7 @@ class NoneOrListedService:
 
 
 def service_choices(services: list[Service]) -> list[SelectChoice]:
-    """"No service", then the services under their menu categories; unpublished ones marked."""
+    """The choice of no service, then the services under their menu categories; unpublished ones marked."""
     return [SelectChoice("", _l("No menu service"))] + [
         SelectChoice(
             service.id,
