@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -43,6 +44,33 @@ def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
     return target_db.metadata
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """Foreign keys not enforced while migrating SQLite, then checked before the commit.
+
+    Batch mode changes a SQLite table by copying it and dropping the old one; with foreign
+    keys enforced, that drop deletes (ON DELETE CASCADE) or unlinks (SET NULL) the rows of
+    every table referring to it. SQLite's documented procedure for changing a table turns
+    enforcement off, which only works outside a transaction: here, before it begins.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.dbapi_connection
+    driver_connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def check_foreign_keys(connection):
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"The migration broke foreign keys (table, row, parent): {broken[:5]}")
 
 
 def run_migrations_offline():
@@ -90,7 +118,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -99,6 +127,7 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

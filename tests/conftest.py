@@ -87,6 +87,26 @@ def app_factory(database_url):
             db.engine.dispose()
 
 
+@pytest.fixture
+def drop_tables(app):
+    """``drop_tables()`` empties the database of tables, for tests that run the migrations.
+
+    The rest of the run shares this database, so afterwards it is left as the models want it.
+    """
+
+    def drop():
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+    yield drop
+    drop()
+    with app.app_context():
+        db.create_all()
+
+
 def persist(app, *records):
     """Save records and hand them back detached, their columns loaded, for use in tests."""
     with app.app_context():

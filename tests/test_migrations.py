@@ -8,22 +8,15 @@ from flask_migrate import downgrade, upgrade
 from scheduler.extensions import db
 
 
-def test_migrations_build_the_same_schema_as_the_models(app):
+def test_migrations_build_the_same_schema_as_the_models(app, drop_tables):
+    drop_tables()
     with app.app_context():
-        db.drop_all()
-        try:
-            upgrade()
-            with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
-                differences = compare_metadata(context, db.metadata)
-            assert differences == []
-            downgrade(revision="base")
-            with db.engine.connect() as connection:
-                remaining = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
-            assert remaining == set()
-        finally:
-            # The rest of the run shares this database: leave it as the models want it.
-            db.drop_all()
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-            db.create_all()
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            remaining = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert remaining == set()

@@ -1,5 +1,8 @@
 """Shifts of the demo station: duty at its four areas, classes and holiday activities.
 
+Classes and the health check are linked to their services of the demo menu (seeded
+before this), on the weekdays and times the menu announces, so residents see their dates.
+
 Two weeks of the past (attended, a few no-shows) and four weeks ahead (confirmed,
 waiting for an answer, declined, still open), a full class with a waiting list and a
 place offered for a swap. Dates are relative to today, so the demo stays alive.
@@ -21,6 +24,7 @@ from scheduler.models import (
     Assignment,
     AssignmentState,
     Role,
+    Service,
     Shift,
     ShiftKind,
     ShiftSeries,
@@ -35,6 +39,8 @@ WEEKDAYS = [1, 2, 3, 4, 5]
 MORNING = (time(9, 0), time(11, 30))
 AFTERNOON = (time(14, 30), time(17, 0))
 CLASS_TIME = (time(9, 30), time(11, 0))
+AFTERNOON_CLASS_TIME = (time(14, 30), time(16, 0))
+HEALTH_CHECK_TIME = (time(9, 0), time(11, 0))
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class DemoSeries:
     capacity: int
     self_signup: bool
     notes: str = ""
+    service: str | None = None  # the title of the demo menu's service it gives
 
 
 FRONT_DESK = "开门、接待来访居民，登记需求。"
@@ -61,14 +68,22 @@ SERIES = [
     ),
     DemoSeries("老年活动室值守", ShiftKind.DUTY, "时光忆站", WEEKDAYS, AFTERNOON, 1, True),
     DemoSeries(
-        "剪纸课", ShiftKind.ACTIVITY, "时光忆站", [3], CLASS_TIME, 3, True, "协助老师准备红纸和剪刀。"
+        "健康测量协助", ShiftKind.DUTY, "服务易站", [3], HEALTH_CHECK_TIME, 2, True,
+        "协助社区医生排队、登记血压血糖。", "血压血糖测量",
     ),
-    DemoSeries("编织课", ShiftKind.ACTIVITY, "时光忆站", [5], CLASS_TIME, 2, True, "毛线由驿站提供。"),
-]
-# Holiday science classes for children, on the Saturdays of the coming weeks.
+    DemoSeries(
+        "剪纸课", ShiftKind.ACTIVITY, "时光忆站", [1], AFTERNOON_CLASS_TIME, 3, True,
+        "协助老师准备红纸和剪刀。", "剪纸兴趣班",
+    ),
+    DemoSeries(
+        "编织课", ShiftKind.ACTIVITY, "时光忆站", [4], CLASS_TIME, 2, True, "毛线由驿站提供。", "编织小组"
+    ),
+]  # fmt: skip
+# Holiday science classes for children, on the Tuesdays and Thursdays of the coming weeks.
 SCIENCE_CLASS = DemoSeries(
-    "假期少儿科学课", ShiftKind.ACTIVITY, "服务易站", [6], CLASS_TIME, 4, True, "带孩子做简单的科学小实验。"
-)
+    "假期少儿科学课", ShiftKind.ACTIVITY, "服务易站", [2, 4], CLASS_TIME, 4, True,
+    "带孩子做简单的科学小实验。", "假期科普课堂",
+)  # fmt: skip
 DECLINE_REASONS = ["那天要带孙子去医院", "外出探亲，不在小区", "腰疼，需要休息几天", "单位临时加班"]
 
 
@@ -80,9 +95,12 @@ def seed(password: str) -> None:
     monday = week_start(today)
     plans = [(series, monday - timedelta(days=14), monday + timedelta(days=4 * 7 + 6)) for series in SERIES]
     plans.append((SCIENCE_CLASS, today + timedelta(days=1), today + timedelta(days=27)))
+    services = dict(
+        db.session.execute(sa.select(Service.title, Service.id).where(Service.station_id == station.id)).all()
+    )
     new_shifts = []
     for demo, first_day, last_day in plans:
-        new_shifts += _create_series(station, demo, first_day, last_day)
+        new_shifts += _create_series(station, demo, first_day, last_day, services.get(demo.service))
     db.session.flush()
     people = {
         person.username: person
@@ -100,7 +118,9 @@ def seed(password: str) -> None:
     db.session.commit()
 
 
-def _create_series(station: Station, demo: DemoSeries, first_day: date, last_day: date) -> list[Shift]:
+def _create_series(
+    station: Station, demo: DemoSeries, first_day: date, last_day: date, service_id: int | None
+) -> list[Shift]:
     weekdays = ",".join(str(day) for day in demo.weekdays)
     start, end = demo.slot
     exists = db.session.scalar(
@@ -121,6 +141,7 @@ def _create_series(station: Station, demo: DemoSeries, first_day: date, last_day
         end_time=end,
         first_day=first_day,
         last_day=last_day,
+        service_id=service_id,
     )
     db.session.add(series)
     db.session.flush()
@@ -133,6 +154,7 @@ def _create_series(station: Station, demo: DemoSeries, first_day: date, last_day
         capacity=demo.capacity,
         self_signup=demo.self_signup,
         notes=demo.notes,
+        service_id=service_id,
     )
     shifts = [
         details.new_shift(station.id, day, series.id)

@@ -18,6 +18,11 @@ from scheduler.menu.services import (
 from scheduler.models import Service, Station
 from scheduler.rendering import render
 from scheduler.requests.services import may_file_for_residents
+from scheduler.shifts.queries import coming_activity_dates
+
+# How many coming dates of a service's activities residents see (e.g. the next paper-cutting classes).
+DATES_IN_MENU = 2
+DATES_ON_SERVICE_PAGE = 6
 
 
 def active_stations() -> list[Station]:
@@ -62,6 +67,7 @@ def station_menu(slug: str):
         category_id=category_id,
         search=search,
         groups=group_by_category(services),
+        activity_dates=coming_activity_dates(station.id, [service.id for service in services], DATES_IN_MENU),
     )
 
 
@@ -74,7 +80,14 @@ def service_page(slug: str, service_id: int):
         and current_user.station_id == station.id
         and may_file_for_residents(current_user)
     )
-    return render("menu/service.html", station=station, service=service, may_file_for_residents=may_file)
+    dates = coming_activity_dates(station.id, [service.id], DATES_ON_SERVICE_PAGE)
+    return render(
+        "menu/service.html",
+        station=station,
+        service=service,
+        may_file_for_residents=may_file,
+        activity_dates=dates.get(service.id, []),
+    )
 
 
 def public_menu_url(station: Station) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
 from scheduler.models.core import StationScoped, User, enum_column
+from scheduler.models.menu import Service
 
 # The areas of a 党群驿站 as the article's station names them; offered as suggestions,
 # any other place may be typed.
@@ -74,6 +75,10 @@ class ShiftSeries(StationScoped, db.Model):
     end_time: Mapped[time] = mapped_column(sa.Time)
     first_day: Mapped[date] = mapped_column(sa.Date)
     last_day: Mapped[date] = mapped_column(sa.Date)
+    # The menu service its shifts give (e.g. 剪纸兴趣班); new shifts of the series inherit it.
+    service_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -86,6 +91,8 @@ class Shift(StationScoped, db.Model):
         sa.CheckConstraint(f"capacity BETWEEN {MIN_CAPACITY} AND {MAX_CAPACITY}", name="capacity_range"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.Index("ix_shift_station_id_starts_at", "station_id", "starts_at"),
+        # The public menu looks up a service's coming dates.
+        sa.Index("ix_shift_service_id_starts_at", "service_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,10 +108,13 @@ class Shift(StationScoped, db.Model):
     # Volunteers may sign themselves up; otherwise only staff assign people.
     self_signup: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The menu service this shift gives or staffs; residents see the dates of linked activities.
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     series: Mapped[ShiftSeries | None] = relationship()
+    service: Mapped[Service | None] = relationship()
     assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="shift", order_by="Assignment.id", passive_deletes=True
     )

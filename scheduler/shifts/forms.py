@@ -1,5 +1,6 @@
 from datetime import time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import NoControlCharacters, strip_text
-from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, ShiftKind
+from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
+from scheduler.requests.forms import int_or_none
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -45,6 +47,29 @@ class PlannableDate:
     def __call__(self, form, field):
         if field.data is not None and not is_plannable(field.data):
             raise ValidationError(self.message)
+
+
+class NoneOrListedService:
+    """No service, or one of those offered: the station's own (another station's id is refused)."""
+
+    message = _l("Choose one of this station's services.")
+
+    def __call__(self, form, field):
+        chosen = field.raw_data[0] if field.raw_data else ""
+        if chosen and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(self.message)
+
+
+def service_choices(services: list[Service]) -> list[SelectChoice]:
+    """The choice of no service, then the services under their menu categories; unpublished ones marked."""
+    return [SelectChoice("", _l("No menu service"))] + [
+        SelectChoice(
+            service.id,
+            service.title if service.published else _("%(title)s (not published)", title=service.title),
+            optgroup=service.category.name,
+        )
+        for service in services
+    ]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -87,11 +112,22 @@ class ShiftFieldsForm(FlaskForm):
         default=2,
     )
     self_signup = BooleanField(_l("Volunteers may sign themselves up"), default=True)
+    service_id = SelectField(
+        _l("Menu service"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[NoneOrListedService()],
+        description=_l("The service of the menu this shift gives; residents see the dates of activities."),
+    )
     notes = TextAreaField(
         _l("Notes for the people on it"),
         filters=[strip_text],
         validators=[Optional(), Length(max=500), NoControlCharacters()],
     )
+
+    def __init__(self, services: list[Service], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_id.choices = service_choices(services)
 
     def details(self) -> ShiftDetails:
         return ShiftDetails(
@@ -103,6 +139,7 @@ class ShiftFieldsForm(FlaskForm):
             capacity=self.capacity.data,
             self_signup=self.self_signup.data,
             notes=self.notes.data or "",
+            service_id=self.service_id.data,
         )
 
 
@@ -133,8 +170,8 @@ class SeriesForm(ShiftFieldsForm):
         description=_l("Leave both empty for one time a day."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, services: list[Service], *args, **kwargs):
+        super().__init__(services, *args, **kwargs)
         if not self.is_submitted():
             next_monday = week_start(local_today()) + timedelta(days=7)
             self.first_day.data = self.first_day.data or next_monday

@@ -17,6 +17,7 @@ from scheduler.models import (
     MIN_CAPACITY,
     Assignment,
     AssignmentState,
+    Service,
     Shift,
     ShiftKind,
     ShiftSeries,
@@ -57,8 +58,9 @@ class ShiftDetails:
     capacity: int
     self_signup: bool
     notes: str = ""
+    service_id: int | None = None
 
-    def check(self) -> None:
+    def check(self, station_id: int) -> None:
         if not MIN_CAPACITY <= self.capacity <= MAX_CAPACITY:
             raise RuleViolation(
                 _("Between %(low)s and %(high)s people.", low=MIN_CAPACITY, high=MAX_CAPACITY),
@@ -66,6 +68,10 @@ class ShiftDetails:
             )
         if self.start == self.end:
             raise RuleViolation(_("The shift must end at another time than it starts."), field="end")
+        if self.service_id is not None and station_id != db.session.scalar(
+            sa.select(Service.station_id).where(Service.id == self.service_id)
+        ):
+            raise RuleViolation(_("Choose one of this station's services."), field="service_id")
 
     def new_shift(self, station_id: int, day: date, series_id: int | None = None) -> Shift:
         starts_at, ends_at = local_span(day, self.start, self.end)
@@ -80,11 +86,12 @@ class ShiftDetails:
             capacity=self.capacity,
             self_signup=self.self_signup,
             notes=self.notes,
+            service_id=self.service_id,
         )
 
 
 def create_shift(station_id: int, day: date, details: ShiftDetails) -> Shift:
-    details.check()
+    details.check(station_id)
     with transaction():
         shift = details.new_shift(station_id, day)
         db.session.add(shift)
@@ -101,7 +108,7 @@ def create_series(
     extra_slots: list[tuple[time, time]] = (),
 ) -> list[Shift]:
     """Weekly shifts on the chosen weekdays between two dates, one series per time slot."""
-    details.check()
+    details.check(station_id)
     if last_day < first_day:
         raise RuleViolation(_("The last day must not be before the first day."), field="last_day")
     if (last_day - first_day).days > MAX_SERIES_DAYS:
@@ -125,6 +132,7 @@ def create_series(
                 end_time=end,
                 first_day=first_day,
                 last_day=last_day,
+                service_id=details.service_id,
             )
             db.session.add(series)
             db.session.flush()
@@ -156,11 +164,14 @@ def _notify_people(shifts: list[Shift], text_for) -> None:
 
 
 def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: bool = False) -> list[Shift]:
-    """Change one shift, or it and all later ones of its series (each keeps its own date)."""
-    details.check()
+    """Change one shift, or it and all later ones of its series (each keeps its own date).
+
+    Changing the later ones too also changes the series' link to a menu service.
+    """
     now = utcnow()
     with transaction():
         shift = lock_shift(shift_id)
+        details.check(shift.station_id)
         if shift.cancelled:
             raise RuleViolation(_("This shift is cancelled."))
         if later_too and day != to_local(shift.starts_at).date():
@@ -186,6 +197,9 @@ def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: boo
             each.kind, each.title, each.location = details.kind, details.title, details.location
             each.starts_at, each.ends_at = starts_at, ends_at
             each.capacity, each.self_signup, each.notes = details.capacity, details.self_signup, details.notes
+            each.service_id = details.service_id
+        if later_too and shift.series is not None:
+            shift.series.service_id = details.service_id
         db.session.flush()
         by_id = {each.id: each for each in moved}
         for assignment in place_holders(moved):
@@ -290,6 +304,7 @@ def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
                     capacity=source.capacity,
                     self_signup=source.self_signup,
                     notes=source.notes,
+                    service_id=source.service_id,
                 )
                 db.session.add(target)
                 db.session.flush()

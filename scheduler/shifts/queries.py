@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
@@ -19,7 +19,10 @@ from scheduler.models import (
     AssignmentState,
     CalendarFeed,
     Role,
+    Service,
+    ServiceCategory,
     Shift,
+    ShiftKind,
     User,
     WaitlistEntry,
 )
@@ -146,7 +149,10 @@ def week_shifts(monday: date) -> list[Shift]:
     return list(
         db.session.scalars(
             in_station(Shift, Shift.starts_at >= start, Shift.starts_at < end)
-            .options(selectinload(Shift.assignments).selectinload(Assignment.user))
+            .options(
+                selectinload(Shift.assignments).selectinload(Assignment.user),
+                selectinload(Shift.service),
+            )
             .order_by(Shift.starts_at, Shift.location, Shift.id)
         )
     )
@@ -169,6 +175,18 @@ def waitlist_of(shift: Shift) -> list[WaitlistEntry]:
             .where(WaitlistEntry.shift_id == shift.id)
             .options(selectinload(WaitlistEntry.user))
             .order_by(WaitlistEntry.id)
+        )
+    )
+
+
+def station_services() -> list[Service]:
+    """The current station's menu services in menu order, published or not, to link shifts to."""
+    return list(
+        db.session.scalars(
+            in_station(Service)
+            .join(Service.category)
+            .options(contains_eager(Service.category))
+            .order_by(ServiceCategory.sort_order, ServiceCategory.id, Service.sort_order, Service.id)
         )
     )
 
@@ -474,3 +492,48 @@ def shift_feed_events(user: User) -> list[FeedEvent]:
         )
         for a in assignments
     ]
+
+
+# The public menu -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityDate:
+    """When and where an activity takes place: all the public learns of a shift (no people)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+
+
+def coming_activity_dates(
+    station_id: int, service_ids: list[int], per_service: int
+) -> dict[int, list[ActivityDate]]:
+    """The next ``per_service`` activities linked to each service, not cancelled, in one query."""
+    if not service_ids:
+        return {}
+    position = (
+        sa.func.row_number()
+        .over(partition_by=Shift.service_id, order_by=(Shift.starts_at, Shift.id))
+        .label("position")
+    )
+    coming = (
+        sa.select(Shift.service_id, Shift.starts_at, Shift.ends_at, Shift.location, position)
+        .where(
+            Shift.station_id == station_id,
+            Shift.service_id.in_(service_ids),
+            Shift.kind == ShiftKind.ACTIVITY,
+            Shift.cancelled_at.is_(None),
+            Shift.starts_at > utcnow(),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(coming.c.service_id, coming.c.starts_at, coming.c.ends_at, coming.c.location)
+        .where(coming.c.position <= per_service)
+        .order_by(coming.c.service_id, coming.c.position)
+    )
+    dates: dict[int, list[ActivityDate]] = defaultdict(list)
+    for service_id, starts_at, ends_at, location in rows:
+        dates[service_id].append(ActivityDate(starts_at, ends_at, location))
+    return dates

@@ -24,6 +24,7 @@ from scheduler.shifts.forms import (
 from scheduler.shifts.queries import (
     candidates_for,
     people_hours,
+    station_services,
     waiting_counts,
     waitlist_of,
     week_board,
@@ -192,7 +193,7 @@ def detail(shift_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new_shift():
-    form = ShiftForm()
+    form = ShiftForm(station_services())
     if not form.is_submitted():
         form.day.data = parse_day(request.args.get("day", "")) or local_today()
     if form.validate_on_submit():
@@ -215,7 +216,7 @@ def new_shift():
 @bp.route("/series/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new_series():
-    form = SeriesForm()
+    form = SeriesForm(station_services())
     if form.validate_on_submit():
         try:
             shifts = planning.create_series(
@@ -240,7 +241,7 @@ def new_series():
 @roles_required(*STAFF_ROLES)
 def edit(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
-    form = ShiftForm(obj=shift)
+    form = ShiftForm(station_services(), obj=shift)
     if not form.is_submitted():
         starts, ends = to_local(shift.starts_at), to_local(shift.ends_at)
         form.day.data, form.start.data, form.end.data = starts.date(), starts.time(), ends.time()

@@ -4,10 +4,19 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from flask import has_app_context
 
 from scheduler.extensions import db
-from scheduler.models import Assignment, AssignmentState, Shift, ShiftKind, WaitlistEntry
+from scheduler.models import (
+    Assignment,
+    AssignmentState,
+    Service,
+    ServiceCategory,
+    Shift,
+    ShiftKind,
+    WaitlistEntry,
+)
 from tests.conftest import persist
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,6 +52,24 @@ def make_shift(app, station):
                 **fields,
             ),
         )
+
+    return make
+
+
+@pytest.fixture
+def make_menu_service(app, station):
+    """``make_menu_service("剪纸兴趣班", category="文化活动", published=True, station=...)``."""
+
+    def make(title: str, category: str = "文化活动", station=station, **fields) -> Service:
+        with app.app_context():
+            heading = db.session.scalar(
+                sa.select(ServiceCategory).filter_by(station_id=station.id, name=category)
+            ) or ServiceCategory(station_id=station.id, name=category)
+            db.session.add(heading)
+            db.session.commit()
+            category_id = heading.id
+        fields.setdefault("published", True)
+        return persist(app, Service(station_id=station.id, category_id=category_id, title=title, **fields))
 
     return make
 

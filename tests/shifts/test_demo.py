@@ -6,7 +6,16 @@ from itertools import pairwise
 import sqlalchemy as sa
 
 from scheduler.database import utcnow
-from scheduler.models import STATION_AREAS, Assignment, AssignmentState, Shift, WaitlistEntry
+from scheduler.models import (
+    STATION_AREAS,
+    Assignment,
+    AssignmentState,
+    Service,
+    Shift,
+    ShiftKind,
+    ShiftSeries,
+    WaitlistEntry,
+)
 
 
 def test_seed_demo_plans_a_living_station_and_can_run_again(runner, read):
@@ -44,3 +53,27 @@ def test_seed_demo_plans_a_living_station_and_can_run_again(runner, read):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     again = read(snapshot)
     assert (len(again[0]), len(again[1]), again[2]) == (len(shifts), len(assignments), waiting)
+
+
+def test_demo_classes_are_linked_to_their_menu_services_and_residents_see_their_dates(runner, read, app):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+    def links(session):
+        rows = session.execute(
+            sa.select(Shift.title, Shift.kind, Service.title).join(Service, Service.id == Shift.service_id)
+        )
+        return {(shift, kind, service) for shift, kind, service in rows}
+
+    linked = read(links)
+    assert {
+        ("剪纸课", ShiftKind.ACTIVITY, "剪纸兴趣班"),
+        ("编织课", ShiftKind.ACTIVITY, "编织小组"),
+        ("假期少儿科学课", ShiftKind.ACTIVITY, "假期科普课堂"),
+        ("健康测量协助", ShiftKind.DUTY, "血压血糖测量"),
+    } == linked
+    linked_series = read(lambda s: s.scalar(sa.select(sa.func.count(ShiftSeries.service_id))))
+    assert linked_series >= 4
+    paper_cutting = read(lambda s: s.scalar(sa.select(Service.id).where(Service.title == "剪纸兴趣班")))
+    html = app.test_client().get(f"/s/haiyuan-lidu/services/{paper_cutting}").get_data(as_text=True)
+    assert "近期活动安排" in html
+    assert '周一 14:30–16:00</time> <span class="place">· 时光忆站</span>' in html

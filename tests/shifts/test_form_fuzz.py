@@ -24,6 +24,7 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
                 "end",
                 "capacity",
                 "self_signup",
+                "service_id",
                 "notes",
             )
         }
@@ -50,6 +51,7 @@ def test_one_shift_form_never_fails(admin_client, data):
                 "extra_start",
                 "extra_end",
                 "capacity",
+                "service_id",
             )
         }
     )
