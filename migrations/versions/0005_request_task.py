@@ -1,0 +1,69 @@
+"""a task knows the resident's request it came from
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26 09:16:05.835526
+
+"""
+from contextlib import contextmanager
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+LIVE_TASK_OF_REQUEST = sa.text("service_request_id IS NOT NULL AND state != 'cancelled'")
+
+
+@contextmanager
+def foreign_keys_paused():
+    """Let SQLite's batch mode rebuild ``task`` without emptying the tables that refer to it.
+
+    Batch mode copies the table and drops the old one; with foreign keys enforced that
+    DROP would cascade into the tasks' history and visit records. SQLite ignores the
+    pragma inside a transaction, hence the autocommit blocks. PostgreSQL alters in place.
+    """
+    if op.get_bind().dialect.name != 'sqlite':
+        yield
+        return
+    context = op.get_context()
+    with context.autocommit_block():
+        op.execute('PRAGMA foreign_keys = OFF')
+    try:
+        yield
+    finally:
+        with context.autocommit_block():
+            op.execute('PRAGMA foreign_keys = ON')
+
+
+def upgrade():
+    with foreign_keys_paused(), op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('service_request_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_task_service_request_id'), ['service_request_id'], unique=False)
+        batch_op.create_index(
+            'uq_task_live_service_request',
+            ['service_request_id'],
+            unique=True,
+            sqlite_where=LIVE_TASK_OF_REQUEST,
+            postgresql_where=LIVE_TASK_OF_REQUEST,
+        )
+        batch_op.create_foreign_key(
+            batch_op.f('fk_task_service_request_id_service_request'),
+            'service_request',
+            ['service_request_id'],
+            ['id'],
+            ondelete='SET NULL',
+        )
+
+
+def downgrade():
+    with foreign_keys_paused(), op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_task_service_request_id_service_request'), type_='foreignkey')
+        batch_op.drop_index('uq_task_live_service_request')
+        batch_op.drop_index(batch_op.f('ix_task_service_request_id'))
+        batch_op.drop_column('service_request_id')
