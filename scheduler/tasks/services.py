@@ -1,7 +1,8 @@
 """Home-visit tasks: the one place where a task changes state.
 
-Every move goes through ``_move``, which checks ``TRANSITIONS`` and writes the
-history row (who, when, from, to, assignee, note). The public functions below are
+Every move goes through ``_move``, which checks ``TRANSITIONS``, writes the
+history row (who, when, from, to, assignee, note) and lets a resident's request
+that the task answers follow it. The public functions below are
 the actions people take; each checks who may take it, locks the task row first
 (``FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock), and
 commits. A refused action raises ``RuleViolation`` and changes nothing.
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -30,6 +32,7 @@ from scheduler.models import (
     Health,
     Kind,
     Role,
+    ServiceRequest,
     Station,
     Task,
     TaskBatch,
@@ -40,6 +43,7 @@ from scheduler.models import (
     VisitRecord,
 )
 from scheduler.notices import notify
+from scheduler.requests.services import follow_task, lock_for_a_task, mark_scheduled
 from scheduler.rules import RuleViolation
 from scheduler.visits.services import BeneficiaryFilter, find_or_register
 
@@ -81,6 +85,7 @@ def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -
     )
     task.state = to_state
     task.state_changed_at = now
+    follow_task(task, actor)
 
 
 def _lock(task: Task) -> Task:
@@ -90,8 +95,9 @@ def _lock(task: Task) -> Task:
     ).one()
 
 
-def _require_staff(task: Task, actor: User) -> None:
-    if actor.role not in STAFF_ROLES or actor.station_id != task.station_id:
+def _require_staff(record, actor: User) -> None:
+    """``actor`` is on the staff of the station that ``record`` (a task, a request…) belongs to."""
+    if actor.role not in STAFF_ROLES or actor.station_id != record.station_id:
         raise RuleViolation(_("Only the station's staff can do this."))
 
 
@@ -366,14 +372,16 @@ def add_task_for_resident(
     starts_at: datetime,
     ends_at: datetime,
     instructions: str = "",
+    assignee: User | None = None,
 ) -> Task:
     """A task from what a resident asked for themselves, in one step; the caller commits.
 
     The resident is found in the register by name and address, or registered with just
-    those details, and the task is added open for dispatch. A resident's service request
-    calls this inside its own transaction, links itself to the task and commits once.
+    those details, and the task is added open for dispatch, or given to ``assignee``.
     """
     _check_window(starts_at, ends_at)
+    if assignee is not None:
+        _check_assignee(station_id, assignee)
     beneficiary = find_or_register(
         station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
     )
@@ -384,7 +392,58 @@ def add_task_for_resident(
         ends_at=ends_at,
         instructions=instructions,
         created_by=created_by,
+        assignee=assignee,
     )
+
+
+def task_from_request(
+    service_request: ServiceRequest,
+    *,
+    created_by: User,
+    unit: str,
+    room: str,
+    kind: TaskKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    instructions: str = "",
+    assignee: User | None = None,
+) -> Task:
+    """A resident's request becomes a task in one step, in one transaction.
+
+    The resident is found or registered (``unit`` and ``room`` as the register writes
+    them), the task is linked to the request and the request is scheduled for the
+    window's start. Refused when the request is closed or already has a task; staff
+    doing it at once queue on the request's lock, so exactly one task is made.
+    """
+    _require_staff(service_request, created_by)
+    service_request = lock_for_a_task(service_request)
+    try:
+        task = add_task_for_resident(
+            station_id=service_request.station_id,
+            created_by=created_by,
+            name=service_request.resident_name,
+            building_id=service_request.building_id,
+            unit=unit,
+            room=room,
+            phone=service_request.phone,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            instructions=instructions,
+            assignee=assignee,
+        )
+        task.service_request = service_request
+        mark_scheduled(service_request, starts_at, created_by, commit=False)
+        db.session.commit()
+    except RuleViolation:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        # The unique index on a request's live task, should the lock ever be bypassed.
+        db.session.rollback()
+        raise RuleViolation(_("This request already has a task; the page now shows it.")) from None
+    log.info("task %s made from request %s by user %s", task.id, service_request.id, created_by.id)
+    return task
 
 
 def building_heads(station_id: int, building_ids: Iterable[int]) -> dict[int, User]:
@@ -541,22 +600,41 @@ class Candidate:
 
 
 def dispatch_candidates(task: Task) -> list[Candidate]:
-    """Who to suggest: the resident's building head(s) first, then volunteers free in the window."""
-    query = sa.select(User).where(
-        User.station_id == task.station_id, User.active.is_(True), User.role == Role.VOLUNTEER
+    """Who to suggest for a task: see ``candidates_for``; its holder is not suggested again."""
+    return candidates_for(
+        task.station_id,
+        task.beneficiary.building_id,
+        task.starts_at,
+        task.ends_at,
+        task_id=task.id,
+        holder_id=task.assignee_id,
     )
-    if task.assignee_id is not None:
-        query = query.where(User.id != task.assignee_id)
+
+
+def candidates_for(
+    station_id: int,
+    building_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    task_id: int | None = None,
+    holder_id: int | None = None,
+) -> list[Candidate]:
+    """The resident's building head(s) first, then volunteers free in the window, least busy first."""
+    query = sa.select(User).where(
+        User.station_id == station_id, User.active.is_(True), User.role == Role.VOLUNTEER
+    )
+    if holder_id is not None:
+        query = query.where(User.id != holder_id)
     volunteers = db.session.scalars(query.order_by(User.display_name)).all()
-    busy = busy_user_ids(task.station_id, task.starts_at, task.ends_at, exclude_task_id=task.id)
+    busy = busy_user_ids(station_id, starts_at, ends_at, exclude_task_id=task_id)
     loads = dict(
         db.session.execute(
             sa.select(Task.assignee_id, sa.func.count())
-            .where(Task.station_id == task.station_id, Task.state.in_(HELD_STATES))
+            .where(Task.station_id == station_id, Task.state.in_(HELD_STATES))
             .group_by(Task.assignee_id)
         ).all()
     )
-    building_id = task.beneficiary.building_id
     heads = [u for u in volunteers if u.kind == Kind.BUILDING_HEAD and u.building_id == building_id]
     free = sorted(
         (u for u in volunteers if u not in heads and u.id not in busy),
