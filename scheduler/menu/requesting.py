@@ -20,7 +20,7 @@ from scheduler.menu.routes import get_public_station_or_404, get_published_servi
 from scheduler.models import ServiceRequest, Station
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests.forms import RatingForm, RequestForm
-from scheduler.requests.services import file_request, rate_request
+from scheduler.requests.services import file_request, rate_request, visit_for_residents
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.requests")
@@ -103,6 +103,7 @@ def render_follow_up(service_request: ServiceRequest, rating_form: RatingForm, s
         block="rating",
         service_request=service_request,
         station=service_request.station,
+        visit=visit_for_residents(service_request),
         rating_form=rating_form,
         status=status,
     )

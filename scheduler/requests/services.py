@@ -2,12 +2,13 @@
 
 All state changes go through this module. Each is a conditional UPDATE on the
 request's current state, so two staff members acting at once cannot both win,
-on SQLite or PostgreSQL. The home-visits area turns a request into a task (after
-``lock_for_a_task``) and then calls ``mark_scheduled`` with ``commit=False`` to
-share its transaction; from then on the request follows its task (``follow_task``),
-and staff cannot close it by hand while the task is under way.
+on SQLite or PostgreSQL. A request becomes a home-visit task in one transaction
+(``task_from_request``); from then on it follows its task (``follow_task``, a
+receiver of the task state machine's ``task_moved``), and staff cannot close it
+by hand while the task is under way.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from scheduler.models import (
     OPEN_REQUEST_STATES,
     PENDING_STATES,
     RATING_RANGE,
+    STAFF_ROLES,
     Building,
     Kind,
     RequestState,
@@ -32,12 +34,16 @@ from scheduler.models import (
     Service,
     ServiceRequest,
     Task,
+    TaskKind,
     TaskState,
     User,
     new_reference,
 )
 from scheduler.notices import notify
 from scheduler.rules import RuleViolation
+from scheduler.tasks.services import add_task_for_resident, task_moved
+
+log = logging.getLogger("scheduler.requests")
 
 # A fresh reference almost never collides; a few tries make "almost" certain.
 REFERENCE_ATTEMPTS = 5
@@ -233,7 +239,7 @@ def decline_request(service_request: ServiceRequest, reason: str, by: User) -> S
 # The request and its task ----------------------------------------------------------
 
 
-def lock_for_a_task(service_request: ServiceRequest) -> ServiceRequest:
+def _lock_for_a_task(service_request: ServiceRequest) -> ServiceRequest:
     """The request's row, locked until commit, if it may still become a task; else refused.
 
     Staff making a task of one request at the same moment queue on this lock
@@ -247,7 +253,6 @@ def lock_for_a_task(service_request: ServiceRequest) -> ServiceRequest:
         .execution_options(populate_existing=True)
     ).one()
     if not service_request.state.is_open:
-        db.session.rollback()
         raise RuleViolation(
             _(
                 "This request is already marked “%(state)s”, so it cannot become a task.",
@@ -256,13 +261,68 @@ def lock_for_a_task(service_request: ServiceRequest) -> ServiceRequest:
         )
     db.session.expire(service_request, ["tasks"])
     if service_request.live_task is not None:
-        db.session.rollback()
         raise RuleViolation(_("This request already has a task; the page now shows it."))
     return service_request
 
 
-def follow_task(task: Task, by: User | None) -> None:
-    """The request a task answers follows the task's move, in the caller's transaction.
+def task_from_request(
+    service_request: ServiceRequest,
+    *,
+    created_by: User,
+    unit: str,
+    room: str,
+    kind: TaskKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    instructions: str = "",
+    assignee_id: int | None = None,
+) -> Task:
+    """The request becomes a home-visit task in one step, in one transaction.
+
+    The resident is found in the register or registered (``unit`` and ``room`` as the
+    register writes them), the task is linked to the request and given to
+    ``assignee_id`` if one is chosen, and the request is scheduled for the window's
+    start. Refused when the request is closed or already has a task; staff doing it
+    at once queue on the request's lock, so exactly one task is made.
+    """
+    if created_by.role not in STAFF_ROLES or created_by.station_id != service_request.station_id:
+        raise RuleViolation(_("Only the station's staff can do this."))
+    assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and assignee is None:
+        raise RuleViolation(_("Choose an active member of this station."), field="assignee_id")
+    try:
+        service_request = _lock_for_a_task(service_request)
+        task = add_task_for_resident(
+            station_id=service_request.station_id,
+            created_by=created_by,
+            name=service_request.resident_name,
+            building_id=service_request.building_id,
+            unit=unit,
+            room=room,
+            phone=service_request.phone,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            instructions=instructions,
+            assignee=assignee,
+        )
+        task.service_request = service_request
+        mark_scheduled(service_request, starts_at, created_by, commit=False)
+        db.session.commit()
+    except RuleViolation:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        # The unique index on a request's live task, should anything bypass the lock.
+        db.session.rollback()
+        raise RuleViolation(_("This request already has a task; the page now shows it.")) from None
+    log.info("task %s made from request %s by user %s", task.id, service_request.id, created_by.id)
+    return task
+
+
+@task_moved.connect
+def follow_task(task: Task, actor: User | None) -> None:
+    """The request a task answers follows the task's move, in the mover's transaction.
 
     Done: the request is done, and the resident may rate it. Cancelled: the request is
     taken on again, for staff to decide anew. Other moves need nothing here: the
@@ -272,10 +332,10 @@ def follow_task(task: Task, by: User | None) -> None:
     if service_request is None:
         return
     if task.state == TaskState.DONE:
-        _update_state(service_request, RequestState.DONE, by, OPEN_REQUEST_STATES, done_at=utcnow())
+        _update_state(service_request, RequestState.DONE, actor, OPEN_REQUEST_STATES, done_at=utcnow())
     elif task.state == TaskState.CANCELLED:
         _update_state(
-            service_request, RequestState.ACCEPTED, by, (RequestState.SCHEDULED,), scheduled_for=None
+            service_request, RequestState.ACCEPTED, actor, (RequestState.SCHEDULED,), scheduled_for=None
         )
 
 

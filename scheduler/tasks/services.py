@@ -1,8 +1,8 @@
 """Home-visit tasks: the one place where a task changes state.
 
 Every move goes through ``_move``, which checks ``TRANSITIONS``, writes the
-history row (who, when, from, to, assignee, note) and lets a resident's request
-that the task answers follow it. The public functions below are
+history row (who, when, from, to, assignee, note) and announces the move on
+``task_moved`` (a resident's request that the task answers follows it there). The public functions below are
 the actions people take; each checks who may take it, locks the task row first
 (``FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock), and
 commits. A refused action raises ``RuleViolation`` and changes nothing.
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -32,7 +32,6 @@ from scheduler.models import (
     Health,
     Kind,
     Role,
-    ServiceRequest,
     Station,
     Task,
     TaskBatch,
@@ -43,7 +42,6 @@ from scheduler.models import (
     VisitRecord,
 )
 from scheduler.notices import notify
-from scheduler.requests.services import follow_task, lock_for_a_task, mark_scheduled
 from scheduler.rules import RuleViolation
 from scheduler.visits.services import BeneficiaryFilter, find_or_register
 
@@ -56,6 +54,11 @@ NOTE_LENGTH = 500
 
 
 # The state machine -----------------------------------------------------------
+
+# Sent by ``_move`` with the task (already in its new state) and ``actor``, inside the
+# mover's transaction: receivers add to it and never commit. Other areas listen here
+# rather than being called from here, so that tasks depend on no area built on them.
+task_moved = Namespace().signal("task-moved")
 
 
 def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -> None:
@@ -85,7 +88,7 @@ def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -
     )
     task.state = to_state
     task.state_changed_at = now
-    follow_task(task, actor)
+    task_moved.send(task, actor=actor)
 
 
 def _lock(task: Task) -> Task:
@@ -95,9 +98,8 @@ def _lock(task: Task) -> Task:
     ).one()
 
 
-def _require_staff(record, actor: User) -> None:
-    """``actor`` is on the staff of the station that ``record`` (a task, a request…) belongs to."""
-    if actor.role not in STAFF_ROLES or actor.station_id != record.station_id:
+def _require_staff(task: Task, actor: User) -> None:
+    if actor.role not in STAFF_ROLES or actor.station_id != task.station_id:
         raise RuleViolation(_("Only the station's staff can do this."))
 
 
@@ -378,6 +380,8 @@ def add_task_for_resident(
 
     The resident is found in the register by name and address, or registered with just
     those details, and the task is added open for dispatch, or given to ``assignee``.
+    A resident's service request calls this inside its own transaction, links itself
+    to the task and commits once (``scheduler.requests.services.task_from_request``).
     """
     _check_window(starts_at, ends_at)
     if assignee is not None:
@@ -394,56 +398,6 @@ def add_task_for_resident(
         created_by=created_by,
         assignee=assignee,
     )
-
-
-def task_from_request(
-    service_request: ServiceRequest,
-    *,
-    created_by: User,
-    unit: str,
-    room: str,
-    kind: TaskKind,
-    starts_at: datetime,
-    ends_at: datetime,
-    instructions: str = "",
-    assignee: User | None = None,
-) -> Task:
-    """A resident's request becomes a task in one step, in one transaction.
-
-    The resident is found or registered (``unit`` and ``room`` as the register writes
-    them), the task is linked to the request and the request is scheduled for the
-    window's start. Refused when the request is closed or already has a task; staff
-    doing it at once queue on the request's lock, so exactly one task is made.
-    """
-    _require_staff(service_request, created_by)
-    service_request = lock_for_a_task(service_request)
-    try:
-        task = add_task_for_resident(
-            station_id=service_request.station_id,
-            created_by=created_by,
-            name=service_request.resident_name,
-            building_id=service_request.building_id,
-            unit=unit,
-            room=room,
-            phone=service_request.phone,
-            kind=kind,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            instructions=instructions,
-            assignee=assignee,
-        )
-        task.service_request = service_request
-        mark_scheduled(service_request, starts_at, created_by, commit=False)
-        db.session.commit()
-    except RuleViolation:
-        db.session.rollback()
-        raise
-    except IntegrityError:
-        # The unique index on a request's live task, should the lock ever be bypassed.
-        db.session.rollback()
-        raise RuleViolation(_("This request already has a task; the page now shows it.")) from None
-    log.info("task %s made from request %s by user %s", task.id, service_request.id, created_by.id)
-    return task
 
 
 def building_heads(station_id: int, building_ids: Iterable[int]) -> dict[int, User]:
