@@ -1,7 +1,8 @@
 """A resident asks for a service (点单), then follows and rates it (评单) through a secret link.
 
 No account: the follow-up link's unguessable token is the only key, and the page
-behind it shows that one request and no one's personal data.
+behind it shows that one request and no one's personal data (a volunteer coming is
+named by surname only, see ``visit_for_residents``).
 """
 
 import logging
