@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,10 +40,13 @@ SCOPE_CHOICES = [
 
 
 class PlannableDate:
+    """A date, or a date and time, within the years anyone plans for (also used by tasks)."""
+
     message = _l("Choose a date between 2000 and 2099.")
 
     def __call__(self, form, field):
-        if field.data is not None and not is_plannable(field.data):
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        if day is not None and not is_plannable(day):
             raise ValidationError(self.message)
 
 

@@ -19,6 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from scheduler.database import utcnow
 from scheduler.forms import NoControlCharacters, strip_text
 from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
+from scheduler.shifts.forms import PlannableDate
+from scheduler.shifts.weeks import is_plannable
 from scheduler.tasks.from_request import kind_for_service, split_unit_room, window_for_preference
 from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Candidate, Checklist
 from scheduler.visits.forms import BeneficiaryFilterForm, short_text, to_int_or_none
@@ -57,11 +59,16 @@ class TimeWindowFields:
         choices=[SelectChoice(kind.value, label) for kind, label in TASK_KIND_LABELS.items()],
         default=TaskKind.VISIT.value,
     )
+    # Outside 2000–2099 a time is a typing mistake, and would overflow the conversion to UTC.
     starts_at = DateTimeLocalField(
-        _l("From"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("From"),
+        format=LOCAL_INPUT_FORMAT,
+        validators=[InputRequired(_l("Enter a date and time.")), PlannableDate()],
     )
     ends_at = DateTimeLocalField(
-        _l("Until"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Until"),
+        format=LOCAL_INPUT_FORMAT,
+        validators=[InputRequired(_l("Enter a date and time.")), PlannableDate()],
     )
     instructions = note_field(
         _l("Instructions for the volunteer"),
@@ -114,9 +121,10 @@ class TaskFromRequestForm(TimeWindowFields, FlaskForm):
         self.unit.data, self.room.data = split_unit_room(service_request.unit_room)
 
     def window_in_utc(self, service_request: ServiceRequest) -> tuple[datetime, datetime]:
-        """The window typed so far, or the resident's wish while it is not a window yet."""
+        """The window typed so far, or the resident's wish while it is not a plausible window yet."""
         start, end = self.starts_at.data, self.ends_at.data
-        if start is None or end is None or end <= start:
+        plausible = start and end and start < end and is_plannable(start.date()) and is_plannable(end.date())
+        if not plausible:
             start, end = wished_window(service_request)
         return local_to_utc(start), local_to_utc(end)
 

@@ -204,6 +204,8 @@ def test_a_closed_request_cannot_become_a_task(app, coordinator_client, medicine
         ({"ends_at": "2031-03-04T09:00"}, "ends_at", "结束时间必须晚于开始时间"),
         ({"starts_at": ""}, "starts_at", "请填写日期和时间"),
         ({"starts_at": "明天上午"}, "starts_at", None),
+        ({"starts_at": "0001-01-01T00:00"}, "starts_at", "请选择 2000 年到 2099 年之间的日期"),
+        ({"ends_at": "9999-12-31T23:00"}, "ends_at", "请选择 2000 年到 2099 年之间的日期"),
         ({"kind": "party"}, "kind", None),
         ({"room": "3" * 11}, "room", None),
         ({"instructions": "药" * 501}, "instructions", None),
