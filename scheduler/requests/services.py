@@ -384,7 +384,7 @@ def name_for_residents(display_name: str) -> str:
         return _("a volunteer")
     if "\u4e00" <= name[0] <= "\u9fff":
         surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[0]
-        return _("%(surname)s Shifu", surname=surname)
+        return _("Volunteer %(surname)s", surname=surname)
     return name.split()[0]
 
 
