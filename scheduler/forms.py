@@ -20,6 +20,14 @@ def search_words(value: str, max_length: int) -> str:
     return CONTROL_CHARACTERS.sub("", value).strip()[:max_length]
 
 
+def int_or_none(value):
+    """Select coercion: a whole number, or None for anything else (then refused or unset)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def normalise_phone(value):
     """Field filter: drop spaces and a leading +86 country code."""
     if not isinstance(value, str):

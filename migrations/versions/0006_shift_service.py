@@ -1,7 +1,7 @@
 """shifts and weekly series may name the menu service they give
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-26 09:20:03.252942
 
 """
@@ -13,7 +13,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,8 @@ DEMO_REQUESTS = [
                 comment="药送到了，就是晚了一点。"),
     DemoRequest("DEMM9N", "假期科普课堂", 2, "3单元201", DONE, 300, details="孩子八岁，想报名。"),
     DemoRequest("DEMN3P", "陪同就医", 11, "2单元501", DONE, 400, filed_by="building11", rating=5),
+    # Made a task and done by the seeder of home visits: waiting for the resident's rating.
+    DemoRequest("DEMR3S", "水电小修", 7, "1单元302", NEW, 30, "越快越好", "阳台的灯不亮了，开关也松了。"),
     DemoRequest("DEMP4Q", "楼道消杀", 6, "1单元402", DECLINED, 90, details="想请人到家里消毒。",
                 decline_reason="楼道消杀只做公共区域，家中消毒请联系物业有偿服务。"),
     DemoRequest("DEMQ6R", "上门探访", 19, "1单元101", DECLINED, 150,

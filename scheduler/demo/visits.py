@@ -3,7 +3,8 @@
 About forty residents across the 21 buildings; tasks in every state, made through the
 real services (so their history is genuine) and then moved back in time, all relative
 to now. Residents are looked up by name and building; tasks are only added to a
-station that has none yet, so seeding again changes nothing.
+station that has none yet, so seeding again changes nothing. A few residents' requests
+become tasks too (each only while it has none), the way staff do it from the inbox.
 """
 
 from datetime import timedelta
@@ -18,6 +19,7 @@ from scheduler.models import (
     Beneficiary,
     Building,
     Health,
+    ServiceRequest,
     Station,
     Task,
     TaskEvent,
@@ -25,7 +27,10 @@ from scheduler.models import (
     User,
     VisitRecord,
 )
+from scheduler.requests.services import task_from_request
 from scheduler.tasks import services
+from scheduler.tasks.forms import local_to_utc, local_zone
+from scheduler.tasks.from_request import kind_for_service, split_unit_room, window_for_preference
 from scheduler.tasks.services import Checklist
 from scheduler.visits.services import BeneficiaryFilter
 
@@ -51,6 +56,7 @@ def seed(password: str) -> None:
     residents = seed_residents(station)
     if db.session.scalar(sa.select(Task.id).where(Task.station_id == station.id).limit(1)) is None:
         seed_tasks(station, residents)
+    seed_tasks_from_requests(station)
 
 
 def seed_residents(station: Station) -> list[Beneficiary]:
@@ -211,3 +217,54 @@ def seed_tasks(station: Station, residents: list[Beneficiary]) -> None:
         ).first()
         if first is not None and first.assignee is not None:
             services.accept(first, first.assignee)
+
+
+# Requests of the demo inbox that staff made tasks of: who goes (a username, or nobody yet)
+# and how far the task has come.
+REQUESTS_MADE_TASKS = (
+    ("DEMG3H", "building03", "accepted"),  # 送药上门: the resident reads "王师傅 will come"
+    ("DEME7F", None, "open"),  # 陪同就医: the station is still finding someone
+    ("DEMR3S", "property02", "done"),  # 水电小修: done, waiting for the resident's rating
+)
+
+
+def seed_tasks_from_requests(station: Station) -> None:
+    people = {
+        user.username: user
+        for user in db.session.scalars(sa.select(User).where(User.station_id == station.id))
+    }
+    coordinator = people["coordinator"]
+    now = utcnow()
+    for reference, username, progress in REQUESTS_MADE_TASKS:
+        service_request = db.session.scalar(
+            sa.select(ServiceRequest).where(
+                ServiceRequest.station_id == station.id, ServiceRequest.reference == reference
+            )
+        )
+        if service_request is None or service_request.tasks:
+            continue
+        if progress == "done":  # it was this morning
+            starts_at = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=4)
+            ends_at = starts_at + timedelta(hours=2)
+        else:
+            local_now = now.astimezone(local_zone()).replace(tzinfo=None)
+            starts_at, ends_at = map(
+                local_to_utc, window_for_preference(service_request.preferred_time, local_now)
+            )
+        unit, room = split_unit_room(service_request.unit_room)
+        volunteer = people[username] if username else None
+        task = task_from_request(
+            service_request,
+            created_by=coordinator,
+            unit=unit,
+            room=room,
+            kind=kind_for_service(service_request.service.title),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            instructions=service_request.details,
+            assignee_id=volunteer.id if volunteer else None,
+        )
+        if volunteer is not None:
+            services.accept(task, volunteer)
+        if progress == "done":
+            services.complete(task, volunteer, Checklist(Health.GOOD), "换了灯泡，开关已紧固。", 25)

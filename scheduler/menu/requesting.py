@@ -1,7 +1,8 @@
 """A resident asks for a service (点单), then follows and rates it (评单) through a secret link.
 
 No account: the follow-up link's unguessable token is the only key, and the page
-behind it shows that one request and no one's personal data.
+behind it shows that one request and no one's personal data (a volunteer coming is
+named by surname only, see ``visit_for_residents``).
 """
 
 import logging
@@ -20,7 +21,7 @@ from scheduler.menu.routes import get_public_station_or_404, get_published_servi
 from scheduler.models import ServiceRequest, Station
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests.forms import RatingForm, RequestForm
-from scheduler.requests.services import file_request, rate_request
+from scheduler.requests.services import file_request, rate_request, visit_for_residents
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.requests")
@@ -103,6 +104,7 @@ def render_follow_up(service_request: ServiceRequest, rating_form: RatingForm, s
         block="rating",
         service_request=service_request,
         station=service_request.station,
+        visit=visit_for_residents(service_request),
         rating_form=rating_form,
         status=status,
     )

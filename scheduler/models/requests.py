@@ -3,6 +3,7 @@
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,9 @@ from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
 from scheduler.models.core import Building, Station, StationScoped, User, enum_column, new_token
 from scheduler.models.menu import Service
+
+if TYPE_CHECKING:
+    from scheduler.models.visits import Task
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone stays unambiguous.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -99,6 +103,8 @@ class ServiceRequest(StationScoped, db.Model):
     building: Mapped[Building] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+    # Tasks made from this request, oldest first: cancelled ones, then at most one live one.
+    tasks: Mapped[list["Task"]] = relationship(back_populates="service_request", order_by="Task.id")
 
     def __repr__(self) -> str:
         return f"<ServiceRequest {self.reference} {self.state}>"
@@ -120,6 +126,15 @@ class ServiceRequest(StationScoped, db.Model):
             (step, "passed" if index < reached else "current" if index == reached else "upcoming")
             for index, step in enumerate(PROGRESS_STEPS)
         ]
+
+    @property
+    def live_task(self) -> "Task | None":
+        """The task that answers this request (under way or done), if one does."""
+        return next((task for task in reversed(self.tasks) if task.is_live), None)
+
+    @property
+    def may_become_task(self) -> bool:
+        return self.state.is_open and self.live_task is None
 
     @property
     def may_be_rated(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
 from scheduler.models.core import Building, StationScoped, User, enum_column
+from scheduler.models.requests import ServiceRequest
 
 
 class Beneficiary(StationScoped, db.Model):
@@ -138,8 +139,21 @@ class TaskBatch(StationScoped, db.Model):
     building: Mapped[Building | None] = relationship()
 
 
+# A request may be tried again after its task was cancelled, but never has two tasks under way.
+LIVE_TASK_OF_REQUEST = sa.text("service_request_id IS NOT NULL AND state != 'cancelled'")
+
+
 class Task(StationScoped, db.Model):
-    __table_args__ = (sa.Index("ix_task_station_id_state", "station_id", "state"),)
+    __table_args__ = (
+        sa.Index("ix_task_station_id_state", "station_id", "state"),
+        sa.Index(
+            "uq_task_live_service_request",
+            "service_request_id",
+            unique=True,
+            sqlite_where=LIVE_TASK_OF_REQUEST,
+            postgresql_where=LIVE_TASK_OF_REQUEST,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(
@@ -157,6 +171,10 @@ class Task(StationScoped, db.Model):
         sa.ForeignKey("task_batch.id", ondelete="SET NULL"), index=True
     )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The resident's request this task answers, if it came from one; the request follows its task.
+    service_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service_request.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -164,6 +182,7 @@ class Task(StationScoped, db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     batch: Mapped[TaskBatch | None] = relationship()
+    service_request: Mapped[ServiceRequest | None] = relationship(back_populates="tasks")
     events: Mapped[list["TaskEvent"]] = relationship(
         back_populates="task", order_by="(TaskEvent.at, TaskEvent.id)", cascade="all, delete-orphan"
     )
@@ -175,6 +194,11 @@ class Task(StationScoped, db.Model):
     @property
     def is_final(self) -> bool:
         return not TRANSITIONS[self.state]
+
+    @property
+    def is_live(self) -> bool:
+        """Not cancelled: under way, or done. A request has at most one live task."""
+        return self.state != TaskState.CANCELLED
 
     def is_held_by(self, user) -> bool:
         """The volunteer may act on it and see the address and phone: only while it is theirs and open."""

@@ -4,7 +4,7 @@ from wtforms import BooleanField, IntegerField, PasswordField, SelectField, Stri
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from scheduler.auth.forms import StrongPassword
-from scheduler.forms import NoControlCharacters, PhoneNumber, normalise_phone, strip_text
+from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
 from scheduler.models import KIND_LABELS, ROLE_LABELS, Role
 
 USERNAME_PATTERN = Regexp(
@@ -15,10 +15,6 @@ USERNAME_PATTERN = Regexp(
 
 def lower_text(value):
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def to_int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 class AccountForm(FlaskForm):
@@ -35,7 +31,7 @@ class AccountForm(FlaskForm):
     phone = StringField(_l("Mobile phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     kind = SelectField(_l("What they are"), validators=[Optional()])
-    building_id = SelectField(_l("Home building"), coerce=to_int_or_none, validators=[Optional()])
+    building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(max=200), StrongPassword(username_field="username")],

@@ -5,18 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from scheduler.forms import NoControlCharacters, PhoneNumber, normalise_phone, strip_text
+from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
 from scheduler.models import RATING_RANGE
 
 TOO_LONG = _l("Please keep it to %(max)d characters or fewer.")
-
-
-def int_or_none(value):
-    """Select coercion that turns anything but a whole number into None (then refused)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def text(label, max_length: int, required_message=None, field_class=StringField, **kwargs):

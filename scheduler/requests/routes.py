@@ -1,4 +1,5 @@
-"""The request inbox of a station's staff, and requests filed for residents without a phone."""
+"""The request inbox of a station's staff, requests filed for residents without a phone, and
+turning a request into a home-visit task."""
 
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,8 +28,11 @@ from scheduler.requests.services import (
     may_file_for_residents,
     ratings_by_service,
     state_counts,
+    task_from_request,
 )
 from scheduler.rules import RuleViolation
+from scheduler.tasks.forms import TaskFromRequestForm
+from scheduler.tasks.services import candidates_for
 
 PER_PAGE = 30
 
@@ -40,6 +44,22 @@ def station_services() -> list[Service]:
 def decline_form_for(service_request: ServiceRequest, formdata=None) -> DeclineForm:
     """Field names of their own per request: the inbox shows many of these forms at once."""
     return DeclineForm(formdata=formdata, prefix=f"decline-{service_request.id}")
+
+
+def task_form_for(service_request: ServiceRequest, formdata=None) -> TaskFromRequestForm | None:
+    """The "make it a task" form: prefilled from the request, None once it may not become one."""
+    if formdata is None and not service_request.may_become_task:
+        return None
+    form = TaskFromRequestForm(formdata=formdata)
+    if formdata is None:
+        form.prefill(service_request)
+    form.set_candidates(
+        candidates_for(
+            service_request.station_id, service_request.building_id, *form.window_in_utc(service_request)
+        ),
+        service_request.building.name,
+    )
+    return form
 
 
 def inbox_filter_from(args) -> InboxFilter:
@@ -89,34 +109,44 @@ def inbox():
 @roles_required(*STAFF_ROLES)
 def detail(request_id: int):
     service_request = get_in_station_or_404(ServiceRequest, request_id)
-    return render_detail(service_request, decline_form_for(service_request))
+    return render_detail(service_request)
 
 
-def render_detail(service_request: ServiceRequest, decline_form: DeclineForm, status: int = 200, error=""):
+def render_detail(
+    service_request: ServiceRequest, decline_form=None, task_form=None, status: int = 200, error: str = ""
+):
     return private(
         render(
             "requests/detail.html",
             status=status,
             service_request=service_request,
-            decline_form=decline_form,
+            decline_form=decline_form or decline_form_for(service_request),
+            task_form=task_form or task_form_for(service_request),
             error=error,
         )
     )
 
 
-def state_changed(service_request: ServiceRequest, decline_form=None, status: int = 200, error: str = ""):
-    """htmx: the request's state panel, with the inbox counts out of band. Plain: back."""
-    decline_form = decline_form or decline_form_for(service_request)
+def state_changed(
+    service_request: ServiceRequest, decline_form=None, task_form=None, status: int = 200, error: str = ""
+):
+    """htmx: the request's state panel, with the inbox counts out of band. Plain: back.
+
+    The panel on the request's own page carries the "make it a task" form; in the inbox
+    (where the action came from when there is a return address) it links to that page.
+    """
     if not wants_fragment():
         if status != 200:
-            return render_detail(service_request, decline_form, status=status, error=error)
+            return render_detail(service_request, decline_form, task_form, status=status, error=error)
         return redirect(return_address() or url_for("requests.detail", request_id=service_request.id))
+    on_detail_page = return_address() is None
     response = render(
         "requests/detail.html",
         block="state",
         status=status,
         service_request=service_request,
-        decline_form=decline_form,
+        decline_form=decline_form or decline_form_for(service_request),
+        task_form=(task_form or task_form_for(service_request)) if on_detail_page else None,
         error=error,
         next_url=return_address() or "",
     )
@@ -165,6 +195,30 @@ def decline(request_id: int):
             return state_changed(service_request, form, status=409, error=violation.message)
         return state_changed(service_request)
     return state_changed(service_request, form, status=form_status(form))
+
+
+@bp.post("/<int:request_id>/task")
+@roles_required(*STAFF_ROLES)
+def make_task(request_id: int):
+    """The request becomes a task in one step; a second try, or a closed request, is a 409."""
+    service_request = get_in_station_or_404(ServiceRequest, request_id)
+    form = task_form_for(service_request, formdata=request.form)
+    if not form.validate_on_submit():
+        return state_changed(service_request, task_form=form, status=form_status(form))
+    try:
+        task_from_request(
+            service_request,
+            created_by=current_user,
+            assignee_id=form.assignee_id.data,
+            **form.task_fields(),
+        )
+    except RuleViolation as violation:
+        if violation.field in form:
+            violation.attach_to(form)
+            return state_changed(service_request, task_form=form, status=422)
+        return state_changed(service_request, status=409, error=violation.message)
+    flash(_("The request is now a task."), "success")
+    return state_changed(service_request)
 
 
 @bp.get("/ratings")

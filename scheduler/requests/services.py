@@ -2,15 +2,20 @@
 
 All state changes go through this module. Each is a conditional UPDATE on the
 request's current state, so two staff members acting at once cannot both win,
-on SQLite or PostgreSQL. The home-visits area turns a request into a task and
-then calls ``mark_scheduled`` (with ``commit=False`` to share its transaction).
+on SQLite or PostgreSQL. A request becomes a home-visit task in one transaction
+(``task_from_request``); from then on it follows its task (``follow_task``, a
+receiver of the task state machine's ``task_moved``), and staff cannot close it
+by hand while the task is under way.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 from flask import url_for
+from flask_babel import format_time, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,18 +24,26 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     OPEN_REQUEST_STATES,
+    PENDING_STATES,
     RATING_RANGE,
+    STAFF_ROLES,
     Building,
     Kind,
     RequestState,
     Role,
     Service,
     ServiceRequest,
+    Task,
+    TaskKind,
+    TaskState,
     User,
     new_reference,
 )
 from scheduler.notices import notify
 from scheduler.rules import RuleViolation
+from scheduler.tasks.services import add_task_for_resident, task_moved
+
+log = logging.getLogger("scheduler.requests")
 
 # A fresh reference almost never collides; a few tries make "almost" certain.
 REFERENCE_ATTEMPTS = 5
@@ -94,40 +107,73 @@ def file_request(
 # Changes of state ------------------------------------------------------------------
 
 
+def _task_under_way(request_id) -> sa.Exists:
+    return sa.exists().where(Task.service_request_id == request_id, Task.state.in_(PENDING_STATES))
+
+
+# While a task is under way, the request is closed through the task, never by hand.
+NO_TASK_UNDER_WAY = ~_task_under_way(ServiceRequest.id)
+
+
+def _update_state(
+    service_request: ServiceRequest,
+    new_state: RequestState,
+    by: User | None,
+    allowed_from: tuple[RequestState, ...],
+    criteria: tuple = (),
+    **values,
+) -> bool:
+    """Move the request if it is still in one of ``allowed_from`` (and meets ``criteria``)."""
+    if by is not None:
+        values["handled_by_id"] = by.id
+    result = db.session.execute(
+        sa.update(ServiceRequest)
+        .where(ServiceRequest.id == service_request.id, ServiceRequest.state.in_(allowed_from), *criteria)
+        .values(state=new_state, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.expire(service_request)
+    _tell_filer(service_request, new_state, by)
+    return True
+
+
 def _change_state(
     service_request: ServiceRequest,
     new_state: RequestState,
     by: User,
     allowed_from: tuple[RequestState, ...] = OPEN_REQUEST_STATES,
     commit: bool = True,
+    criteria: tuple = (),
     **values,
 ) -> ServiceRequest:
-    result = db.session.execute(
-        sa.update(ServiceRequest)
-        .where(ServiceRequest.id == service_request.id, ServiceRequest.state.in_(allowed_from))
-        .values(state=new_state, handled_by_id=by.id, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    """A change staff ask for: refused with the request's current state if it moved meanwhile."""
+    if not _update_state(service_request, new_state, by, allowed_from, criteria, **values):
         db.session.rollback()
         db.session.refresh(service_request)
+        if db.session.scalar(sa.select(_task_under_way(service_request.id))):
+            raise RuleViolation(
+                _(
+                    "This request follows its task and is done when the task is done. "
+                    "To turn it down, cancel the task first."
+                )
+            )
         raise RuleViolation(
             _(
                 "This request is already marked “%(state)s”; the page now shows its current state.",
                 state=service_request.state.label,
             )
         )
-    db.session.expire(service_request)
-    _tell_filer(service_request, new_state, by)
     if commit:
         db.session.commit()
     return service_request
 
 
-def _tell_filer(service_request: ServiceRequest, new_state: RequestState, by: User) -> None:
+def _tell_filer(service_request: ServiceRequest, new_state: RequestState, by: User | None) -> None:
     """A building head who filed a request hears when its state changes."""
     filer = service_request.filed_by
-    if filer is None or filer.id == by.id:
+    if filer is None or (by is not None and filer.id == by.id):
         return
     notify(
         filer,
@@ -170,7 +216,9 @@ def mark_scheduled(
 
 
 def mark_done(service_request: ServiceRequest, by: User) -> ServiceRequest:
-    return _change_state(service_request, RequestState.DONE, by, done_at=utcnow())
+    return _change_state(
+        service_request, RequestState.DONE, by, criteria=(NO_TASK_UNDER_WAY,), done_at=utcnow()
+    )
 
 
 def decline_request(service_request: ServiceRequest, reason: str, by: User) -> ServiceRequest:
@@ -179,8 +227,116 @@ def decline_request(service_request: ServiceRequest, reason: str, by: User) -> S
     if not reason:
         raise RuleViolation(_("Tell the resident why: they will see this reason."), field="reason")
     return _change_state(
-        service_request, RequestState.DECLINED, by, declined_at=utcnow(), decline_reason=reason
+        service_request,
+        RequestState.DECLINED,
+        by,
+        criteria=(NO_TASK_UNDER_WAY,),
+        declined_at=utcnow(),
+        decline_reason=reason,
     )
+
+
+# The request and its task ----------------------------------------------------------
+
+
+def _lock_for_a_task(service_request: ServiceRequest) -> ServiceRequest:
+    """The request's row, locked until commit, if it may still become a task; else refused.
+
+    Staff making a task of one request at the same moment queue on this lock
+    (``FOR UPDATE`` on PostgreSQL; SQLite transactions hold the write lock already),
+    and each sees what the one before them did.
+    """
+    service_request = db.session.scalars(
+        sa.select(ServiceRequest)
+        .where(ServiceRequest.id == service_request.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if not service_request.state.is_open:
+        raise RuleViolation(
+            _(
+                "This request is already marked “%(state)s”, so it cannot become a task.",
+                state=service_request.state.label,
+            )
+        )
+    db.session.expire(service_request, ["tasks"])
+    if service_request.live_task is not None:
+        raise RuleViolation(_("This request already has a task; the page now shows it."))
+    return service_request
+
+
+def task_from_request(
+    service_request: ServiceRequest,
+    *,
+    created_by: User,
+    unit: str,
+    room: str,
+    kind: TaskKind,
+    starts_at: datetime,
+    ends_at: datetime,
+    instructions: str = "",
+    assignee_id: int | None = None,
+) -> Task:
+    """The request becomes a home-visit task in one step, in one transaction.
+
+    The resident is found in the register or registered (``unit`` and ``room`` as the
+    register writes them), the task is linked to the request and given to
+    ``assignee_id`` if one is chosen, and the request is scheduled for the window's
+    start. Refused when the request is closed or already has a task; staff doing it
+    at once queue on the request's lock, so exactly one task is made.
+    """
+    if created_by.role not in STAFF_ROLES or created_by.station_id != service_request.station_id:
+        raise RuleViolation(_("Only the station's staff can do this."))
+    assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and assignee is None:
+        raise RuleViolation(_("Choose an active member of this station."), field="assignee_id")
+    try:
+        service_request = _lock_for_a_task(service_request)
+        task = add_task_for_resident(
+            station_id=service_request.station_id,
+            created_by=created_by,
+            name=service_request.resident_name,
+            building_id=service_request.building_id,
+            unit=unit,
+            room=room,
+            phone=service_request.phone,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            instructions=instructions,
+            assignee=assignee,
+        )
+        task.service_request = service_request
+        mark_scheduled(service_request, starts_at, created_by, commit=False)
+        db.session.commit()
+    except RuleViolation:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        # The unique index on a request's live task, should anything bypass the lock.
+        db.session.rollback()
+        raise RuleViolation(_("This request already has a task; the page now shows it.")) from None
+    log.info("task %s made from request %s by user %s", task.id, service_request.id, created_by.id)
+    return task
+
+
+@task_moved.connect
+def follow_task(task: Task, actor: User | None) -> None:
+    """The request a task answers follows the task's move, in the mover's transaction.
+
+    Done: the request is done, and the resident may rate it. Cancelled: the request is
+    taken on again, for staff to decide anew. Other moves need nothing here: the
+    follow-up page reads them from the task. A request closed meanwhile stays closed.
+    """
+    service_request = task.service_request
+    if service_request is None:
+        return
+    if task.state == TaskState.DONE:
+        _update_state(service_request, RequestState.DONE, actor, OPEN_REQUEST_STATES, done_at=utcnow())
+    elif task.state == TaskState.CANCELLED:
+        _update_state(
+            service_request, RequestState.ACCEPTED, actor, (RequestState.SCHEDULED,), scheduled_for=None
+        )
 
 
 def rate_request(service_request: ServiceRequest, rating: int, comment: str = "") -> ServiceRequest:
@@ -209,6 +365,52 @@ def rate_request(service_request: ServiceRequest, rating: int, comment: str = ""
 
 
 # Reading ----------------------------------------------------------------------
+
+
+# Two-character surnames; every other Chinese name starts with a one-character surname.
+COMPOUND_SURNAMES = frozenset(
+    {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐"}
+    | {"司徒", "夏侯", "长孙", "宇文", "轩辕", "端木", "独孤", "南宫", "西门", "申屠"}
+)
+
+
+def name_for_residents(display_name: str) -> str:
+    """How a resident is told who comes: 王师傅 (surname and a courtesy title), or a first name.
+
+    A follow-up link may be forwarded in chats, so it names a volunteer no further.
+    """
+    name = display_name.strip()
+    if not name:
+        return _("a volunteer")
+    if "\u4e00" <= name[0] <= "\u9fff":
+        surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[0]
+        return _("Volunteer %(surname)s", surname=surname)
+    return name.split()[0]
+
+
+@dataclass(frozen=True)
+class VisitForResidents:
+    """The task answering a request as its follow-up page tells it: when, and who by surname."""
+
+    volunteer: str  # empty until a volunteer has accepted
+    day: str
+    start: str
+    end: str
+    done: bool
+
+
+def visit_for_residents(service_request: ServiceRequest) -> VisitForResidents | None:
+    task = service_request.live_task
+    if task is None:
+        return None
+    going = task.assignee if task.state in (TaskState.ACCEPTED, TaskState.DONE) else None
+    return VisitForResidents(
+        volunteer=name_for_residents(going.display_name) if going else "",
+        day=format_skeleton("MMMEd", to_user_timezone(task.starts_at), locale=get_locale()),
+        start=format_time(task.starts_at, "HH:mm"),
+        end=format_time(task.ends_at, "HH:mm"),
+        done=task.state == TaskState.DONE,
+    )
 
 
 ALL_STATES = "all"
@@ -262,6 +464,7 @@ def inbox_query(station_id: int, inbox_filter: InboxFilter) -> sa.Select:
             selectinload(ServiceRequest.service),
             selectinload(ServiceRequest.building),
             selectinload(ServiceRequest.filed_by),
+            selectinload(ServiceRequest.tasks).selectinload(Task.assignee),
         )
         .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
     )

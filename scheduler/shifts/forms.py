@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduler.forms import NoControlCharacters, strip_text
+from scheduler.forms import NoControlCharacters, int_or_none, strip_text
 from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
-from scheduler.requests.forms import int_or_none
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -42,10 +41,13 @@ SCOPE_CHOICES = [
 
 
 class PlannableDate:
+    """A date, or a date and time, within the years anyone plans for (also used by tasks)."""
+
     message = _l("Choose a date between 2000 and 2099.")
 
     def __call__(self, form, field):
-        if field.data is not None and not is_plannable(field.data):
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        if day is not None and not is_plannable(day):
             raise ValidationError(self.message)
 
 

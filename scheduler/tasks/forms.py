@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,10 +17,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from scheduler.database import utcnow
-from scheduler.forms import NoControlCharacters, strip_text
-from scheduler.models import TASK_KIND_LABELS, Health, TaskKind
-from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Checklist
-from scheduler.visits.forms import BeneficiaryFilterForm, short_text, to_int_or_none
+from scheduler.forms import NoControlCharacters, int_or_none, strip_text
+from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
+from scheduler.shifts.forms import PlannableDate
+from scheduler.shifts.weeks import is_plannable
+from scheduler.tasks.from_request import kind_for_service, split_unit_room, window_for_preference
+from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Candidate, Checklist
+from scheduler.visits.forms import BeneficiaryFilterForm, short_text
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -55,11 +59,16 @@ class TimeWindowFields:
         choices=[SelectChoice(kind.value, label) for kind, label in TASK_KIND_LABELS.items()],
         default=TaskKind.VISIT.value,
     )
+    # Outside 2000–2099 a time is a typing mistake, and would overflow the conversion to UTC.
     starts_at = DateTimeLocalField(
-        _l("From"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("From"),
+        format=LOCAL_INPUT_FORMAT,
+        validators=[InputRequired(_l("Enter a date and time.")), PlannableDate()],
     )
     ends_at = DateTimeLocalField(
-        _l("Until"), format=LOCAL_INPUT_FORMAT, validators=[InputRequired(_l("Enter a date and time."))]
+        _l("Until"),
+        format=LOCAL_INPUT_FORMAT,
+        validators=[InputRequired(_l("Enter a date and time.")), PlannableDate()],
     )
     instructions = note_field(
         _l("Instructions for the volunteer"),
@@ -80,7 +89,7 @@ class TimeWindowFields:
 
 
 class TaskForm(TimeWindowFields, FlaskForm):
-    beneficiary_id = SelectField(_l("Resident"), coerce=to_int_or_none, validators=[DataRequired()])
+    beneficiary_id = SelectField(_l("Resident"), coerce=int_or_none, validators=[DataRequired()])
     open_to_claim = BooleanField(
         _l("Anyone may take"),
         description=_l("Volunteers of the station see it and the first to take it gets it."),
@@ -91,6 +100,59 @@ class TaskForm(TimeWindowFields, FlaskForm):
         self.beneficiary_id.choices = [SelectChoice("", _l("— choose —"))] + [
             SelectChoice(b.id, f"{b.name} · {b.address}") for b in beneficiaries
         ]
+
+
+class TaskFromRequestForm(TimeWindowFields, FlaskForm):
+    """A resident's request as a task: first guesses from what they wrote, checked by staff."""
+
+    unit = short_text(_l("Unit"), 10, description=_l("For example 2单元; leave empty if none."))
+    room = short_text(_l("Room"), 10, description=_l("As the register of residents writes it."))
+    assignee_id = SelectField(
+        _l("Who goes"),
+        coerce=int_or_none,
+        validate_choice=False,
+        description=_l("Optional: you can also choose on the task's page."),
+    )
+
+    def prefill(self, service_request: ServiceRequest) -> None:
+        self.kind.data = kind_for_service(service_request.service.title).value
+        self.starts_at.data, self.ends_at.data = wished_window(service_request)
+        self.instructions.data = service_request.details
+        self.unit.data, self.room.data = split_unit_room(service_request.unit_room)
+
+    def window_in_utc(self, service_request: ServiceRequest) -> tuple[datetime, datetime]:
+        """The window typed so far, or the resident's wish while it is not a plausible window yet."""
+        start, end = self.starts_at.data, self.ends_at.data
+        plausible = start and end and start < end and is_plannable(start.date()) and is_plannable(end.date())
+        if not plausible:
+            start, end = wished_window(service_request)
+        return local_to_utc(start), local_to_utc(end)
+
+    def set_candidates(self, candidates: list[Candidate], building_name: str) -> None:
+        self.assignee_id.choices = [SelectChoice("", _l("Decide later"))] + [
+            SelectChoice(candidate.user.id, candidate_label(candidate, building_name))
+            for candidate in candidates
+        ]
+
+    def task_fields(self) -> dict:
+        return dict(unit=self.unit.data or "", room=self.room.data or "", **self.window_and_kind())
+
+
+def wished_window(service_request: ServiceRequest) -> tuple[datetime, datetime]:
+    """The window the resident asked for, as local times for the form."""
+    now = utcnow().astimezone(local_zone()).replace(tzinfo=None)
+    return window_for_preference(service_request.preferred_time, now)
+
+
+def candidate_label(candidate: Candidate, building_name: str) -> str:
+    """王建国 · 5号楼楼栋长 · 2 tasks in hand: the dispatch picker's facts, as one option."""
+    facts = [candidate.user.display_name]
+    if candidate.building_head:
+        facts.append(_l("Building head of %(building)s", building=building_name))
+    if candidate.busy:
+        facts.append(_l("busy at that time"))
+    facts.append(ngettext("%(num)d task in hand", "%(num)d tasks in hand", candidate.load))
+    return " · ".join(str(fact) for fact in facts)
 
 
 class CheckAllForm(TimeWindowFields, BeneficiaryFilterForm, FlaskForm):

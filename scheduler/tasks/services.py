@@ -1,7 +1,8 @@
 """Home-visit tasks: the one place where a task changes state.
 
-Every move goes through ``_move``, which checks ``TRANSITIONS`` and writes the
-history row (who, when, from, to, assignee, note). The public functions below are
+Every move goes through ``_move``, which checks ``TRANSITIONS``, writes the
+history row (who, when, from, to, assignee, note) and announces the move on
+``task_moved`` (a resident's request that the task answers follows it there). The public functions below are
 the actions people take; each checks who may take it, locks the task row first
 (``FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock), and
 commits. A refused action raises ``RuleViolation`` and changes nothing.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
@@ -55,6 +57,11 @@ NOTE_LENGTH = 500
 
 # The state machine -----------------------------------------------------------
 
+# Sent by ``_move`` with the task (already in its new state) and ``actor``, inside the
+# mover's transaction: receivers add to it and never commit. Other areas listen here
+# rather than being called from here, so that tasks depend on no area built on them.
+task_moved = Namespace().signal("task-moved")
+
 
 def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -> None:
     """The only assignment to ``task.state``: legal moves only, each one recorded."""
@@ -83,6 +90,7 @@ def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -
     )
     task.state = to_state
     task.state_changed_at = now
+    task_moved.send(task, actor=actor)
 
 
 def _lock(task: Task) -> Task:
@@ -368,14 +376,18 @@ def add_task_for_resident(
     starts_at: datetime,
     ends_at: datetime,
     instructions: str = "",
+    assignee: User | None = None,
 ) -> Task:
     """A task from what a resident asked for themselves, in one step; the caller commits.
 
     The resident is found in the register by name and address, or registered with just
-    those details, and the task is added open for dispatch. A resident's service request
-    calls this inside its own transaction, links itself to the task and commits once.
+    those details, and the task is added open for dispatch, or given to ``assignee``.
+    A resident's service request calls this inside its own transaction, links itself
+    to the task and commits once (``scheduler.requests.services.task_from_request``).
     """
     _check_window(starts_at, ends_at)
+    if assignee is not None:
+        _check_assignee(station_id, assignee)
     beneficiary = find_or_register(
         station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
     )
@@ -386,6 +398,7 @@ def add_task_for_resident(
         ends_at=ends_at,
         instructions=instructions,
         created_by=created_by,
+        assignee=assignee,
     )
 
 
@@ -546,22 +559,41 @@ class Candidate:
 
 
 def dispatch_candidates(task: Task) -> list[Candidate]:
-    """Who to suggest: the resident's building head(s) first, then volunteers free in the window."""
-    query = sa.select(User).where(
-        User.station_id == task.station_id, User.active.is_(True), User.role == Role.VOLUNTEER
+    """Who to suggest for a task: see ``candidates_for``; its holder is not suggested again."""
+    return candidates_for(
+        task.station_id,
+        task.beneficiary.building_id,
+        task.starts_at,
+        task.ends_at,
+        task_id=task.id,
+        holder_id=task.assignee_id,
     )
-    if task.assignee_id is not None:
-        query = query.where(User.id != task.assignee_id)
+
+
+def candidates_for(
+    station_id: int,
+    building_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    task_id: int | None = None,
+    holder_id: int | None = None,
+) -> list[Candidate]:
+    """The resident's building head(s) first, then volunteers free in the window, least busy first."""
+    query = sa.select(User).where(
+        User.station_id == station_id, User.active.is_(True), User.role == Role.VOLUNTEER
+    )
+    if holder_id is not None:
+        query = query.where(User.id != holder_id)
     volunteers = db.session.scalars(query.order_by(User.display_name)).all()
-    busy = busy_user_ids(task.station_id, task.starts_at, task.ends_at, exclude_task_id=task.id)
+    busy = busy_user_ids(station_id, starts_at, ends_at, exclude_task_id=task_id)
     loads = dict(
         db.session.execute(
             sa.select(Task.assignee_id, sa.func.count())
-            .where(Task.station_id == task.station_id, Task.state.in_(HELD_STATES))
+            .where(Task.station_id == station_id, Task.state.in_(HELD_STATES))
             .group_by(Task.assignee_id)
         ).all()
     )
-    building_id = task.beneficiary.building_id
     heads = [u for u in volunteers if u.kind == Kind.BUILDING_HEAD and u.building_id == building_id]
     free = sorted(
         (u for u in volunteers if u not in heads and u.id not in busy),

@@ -3,17 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from scheduler.forms import NoControlCharacters, PhoneNumber, normalise_phone, strip_text
+from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
 from scheduler.visits.services import BeneficiaryFilter
-
-
-def to_int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def short_text(
@@ -36,7 +27,7 @@ def building_choices(buildings, empty_label) -> list:
 
 class BeneficiaryForm(FlaskForm):
     name = short_text(_l("Name"), 40, required=True)
-    building_id = SelectField(_l("Building"), coerce=to_int_or_none, validators=[DataRequired()])
+    building_id = SelectField(_l("Building"), coerce=int_or_none, validators=[DataRequired()])
     unit = short_text(_l("Unit"), 10, description=_l("For example 2单元; leave empty if none."))
     room = short_text(_l("Room"), 10, required=True, description=_l("For example 301."))
     phone = phone_field(_l("Phone"))
@@ -73,7 +64,7 @@ class BeneficiaryFilterForm(Form):
     never a name), and the check-all form inherits its fields.
     """
 
-    building_id = SelectField(_l("Building"), coerce=to_int_or_none, validate_choice=False)
+    building_id = SelectField(_l("Building"), coerce=int_or_none, validate_choice=False)
     lives_alone = BooleanField(_l("Lives alone only"))
     overdue = BooleanField(_l("Overdue for a visit only"))
 
@@ -89,8 +80,8 @@ class BeneficiaryFilterForm(Form):
 
 
 class AccessLogFilterForm(Form):
-    beneficiary_id = SelectField(_l("Resident"), coerce=to_int_or_none, validate_choice=False)
-    user_id = SelectField(_l("Staff member"), coerce=to_int_or_none, validate_choice=False)
+    beneficiary_id = SelectField(_l("Resident"), coerce=int_or_none, validate_choice=False)
+    user_id = SelectField(_l("Staff member"), coerce=int_or_none, validate_choice=False)
 
     def __init__(self, formdata, beneficiaries, users):
         super().__init__(formdata)

@@ -168,6 +168,8 @@ def test_staff_create_a_task_from_the_record(app, admin_client, make_beneficiary
         ("2030-01-05T11:00", "2030-01-05T09:00", "ends_at", "结束时间必须晚于开始时间。"),
         ("", "2030-01-05T09:00", "starts_at", "请填写日期和时间。"),
         ("tomorrow", "2030-01-05T09:00", "starts_at", None),
+        # Year 1 would overflow the conversion to UTC: refused, not a 500.
+        ("0001-01-01T00:00", "2030-01-05T09:00", "starts_at", "请选择 2000 年到 2099 年之间的日期。"),
     ],
 )
 def test_task_form_refuses_a_bad_window(admin_client, make_beneficiary, starts_at, ends_at, field, message):

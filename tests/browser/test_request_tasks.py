@@ -1,0 +1,89 @@
+"""The coordinator makes a task of a resident's request on a 360 px phone, with and without
+JavaScript; the resident's follow-up page then shows who comes, by surname only."""
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.extensions import db
+from scheduler.models import Building, Kind, Role, Service, ServiceCategory, ServiceRequest, Task, User
+from scheduler.tasks import services
+from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
+from tests.conftest import TEST_PASSWORD, persist
+
+
+@pytest.fixture
+def waiting_request(app, station):
+    with app.app_context():
+        building_id = db.session.scalar(
+            sa.select(Building.id).where(Building.station_id == station.id, Building.sort_order == 1)
+        )
+    category = persist(app, ServiceCategory(station_id=station.id, name="关爱老人", sort_order=1))
+    medicine = persist(
+        app,
+        Service(
+            station_id=station.id, category_id=category.id, title="送药上门", published=True, requestable=True
+        ),
+    )
+    return persist(
+        app,
+        ServiceRequest(
+            station_id=station.id,
+            service_id=medicine.id,
+            reference="DEMA3C",
+            resident_name="钱凤英",
+            building_id=building_id,
+            unit_room="2单元301",
+            phone="13812345678",
+            preferred_time="明天上午",
+            details="降压药快吃完了。",
+        ),
+    )
+
+
+def stored_task(app) -> Task:
+    with app.app_context():
+        task = db.session.scalars(sa.select(Task)).one()
+        db.session.expunge(task)
+    return task
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_coordinator_makes_a_task_and_the_resident_sees_who_comes(
+    app, station, live_server, make_page, make_user, waiting_request, javascript
+):
+    head = make_user(Role.VOLUNTEER, display_name="王建国", kind=Kind.BUILDING_HEAD, building_id=None)
+    with app.app_context():
+        db.session.get(User, head.id).building_id = waiting_request.building_id
+        db.session.commit()
+    coordinator = make_user(Role.COORDINATOR)
+    page = make_page(javascript=javascript)
+    sign_in(page, live_server, coordinator.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.goto(f"{live_server}/requests/{waiting_request.id}")
+    form = page.locator("#make-task")
+    assert form.get_by_label("任务类型").input_value() == "medicine"
+    assert form.get_by_label("门牌号").input_value() == "301"
+    assert not has_horizontal_scroll(page)
+    screenshot(page, f"request-task-form-{'js' if javascript else 'nojs'}-360")
+    form.get_by_label("负责人").select_option(label="王建国 · 1号楼楼栋长 · 手头 0 项任务")
+    button = form.get_by_role("button", name="创建任务")
+    assert button.bounding_box()["height"] >= 44
+    button.click()
+
+    page.locator(".request-task a").wait_for()
+    assert page.url == f"{live_server}/requests/{waiting_request.id}"
+    assert "请求已转为任务。" in page.locator("#flashes").inner_text()
+    assert page.locator("#make-task").count() == 0
+    assert not has_horizontal_scroll(page)
+    screenshot(page, f"request-task-made-{'js' if javascript else 'nojs'}-360")
+    task = stored_task(app)
+    assert task.assignee_id == head.id
+
+    with app.test_request_context():
+        services.accept(db.session.get(Task, task.id), db.session.get(User, head.id))
+    resident = make_page(javascript=javascript)
+    resident.goto(f"{live_server}/r/{waiting_request.follow_token}")
+    text = resident.locator(".state-explained").inner_text()
+    assert "已安排王师傅于" in text and "王建国" not in resident.content()
+    assert not has_horizontal_scroll(resident)
+    screenshot(resident, f"request-task-follow-up-{'js' if javascript else 'nojs'}-360")
