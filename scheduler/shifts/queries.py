@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
-from scheduler.database import utcnow
+from scheduler.database import seconds_between, utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     PLACE_HOLDING_STATES,
@@ -61,15 +61,21 @@ def hours_by_person(
     until: datetime | None = None,
     user_id: int | None = None,
 ) -> dict[int, float]:
-    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``."""
+    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``.
+
+    The one definition of time spent on shifts: attended states give service hours
+    (see ``scheduler.reports.hours``), planned ones the load the picker shares out.
+    Summed in SQL, one row per person whatever the number of shifts.
+    """
     query = (
-        sa.select(Assignment.user_id, Shift.starts_at, Shift.ends_at)
+        sa.select(Assignment.user_id, sa.func.sum(seconds_between(Shift.starts_at, Shift.ends_at)))
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(
             Assignment.station_id == station_id,
             Assignment.state.in_(states),
             Shift.cancelled_at.is_(None),
         )
+        .group_by(Assignment.user_id)
     )
     if since is not None:
         query = query.where(Shift.starts_at >= since)
@@ -77,10 +83,7 @@ def hours_by_person(
         query = query.where(Shift.starts_at < until)
     if user_id is not None:
         query = query.where(Assignment.user_id == user_id)
-    totals: dict[int, float] = defaultdict(float)
-    for person, starts_at, ends_at in db.session.execute(query):
-        totals[person] += (ends_at - starts_at).total_seconds() / 3600
-    return totals
+    return {person: float(seconds) / 3600 for person, seconds in db.session.execute(query)}
 
 
 def no_show_counts(station_id: int) -> dict[int, int]:
