@@ -244,8 +244,6 @@ class MyShifts:
     open_shifts: list[Shift]
     offers: list[Assignment]
     taken: dict[int, int]
-    month_hours: float
-    total_hours: float
     feed: CalendarFeed | None
     deadlines: dict[int, datetime] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
@@ -344,18 +342,12 @@ def my_shifts(user: User) -> MyShifts:
             .order_by(Shift.starts_at)
         )
     )
-    month_since, month_until = month_bounds(local_today())
-    attended = (AssignmentState.ATTENDED,)
-    month_hours = hours_by_person(user.station_id, attended, month_since, month_until, user.id)
-    total_hours = hours_by_person(user.station_id, attended, user_id=user.id)
     return MyShifts(
         upcoming=upcoming,
         waiting=waiting,
         open_shifts=open_shifts,
         offers=offers,
         taken=taken_counts([shift.id for shift in open_shifts]),
-        month_hours=month_hours.get(user.id, 0.0),
-        total_hours=total_hours.get(user.id, 0.0),
         feed=db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)),
         deadlines={a.id: withdrawal_deadline(a.shift) for a in upcoming},
         now=now,
