@@ -25,6 +25,7 @@ from scheduler.models import (
     Beneficiary,
     Kind,
     Service,
+    ServiceCategory,
     ServiceRequest,
     Shift,
     ShiftKind,
@@ -269,12 +270,14 @@ def request_figures(station_id: int, since: datetime, until: datetime) -> list[S
             counted(rated, ServiceRequest.rating),
         )
         .join(Service, Service.id == ServiceRequest.service_id)
+        .join(ServiceCategory, ServiceCategory.id == Service.category_id)
         .where(
             ServiceRequest.station_id == station_id,
             sa.or_(within(ServiceRequest.created_at), done, within(ServiceRequest.declined_at)),
         )
-        .group_by(Service.id, Service.title)
-        .order_by(Service.title, Service.id)
+        .group_by(Service.id, Service.title, ServiceCategory.sort_order, Service.sort_order)
+        # As the menu lists them, which the secretary knows.
+        .order_by(ServiceCategory.sort_order, Service.sort_order, Service.id)
     )
     return [ServiceRequests(title, RequestFigures(*numbers)) for title, *numbers in rows]
 

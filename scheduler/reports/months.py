@@ -1,7 +1,7 @@
 """Report months: read from the address, named in the user's language, bounded in local time."""
 
 import re
-from datetime import date, timedelta
+from datetime import MINYEAR, date, timedelta
 
 from babel.dates import format_skeleton
 from flask_babel import get_locale
@@ -17,7 +17,7 @@ def parse_month(text: str) -> date | None:
     if match is None:
         return None
     year, month = (int(part) for part in match.groups())
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or year < MINYEAR:
         return None
     first = date(year, month, 1)
     return first if is_plannable(first) else None
