@@ -3,85 +3,12 @@
 # The factories are fixtures of tests/reports/conftest.py; test arguments name them.
 
 import re
-from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 
 import pytest
 
-from scheduler.models import AssignmentState, Kind, RequestState, Role, ShiftKind, TaskKind, User
-from tests.reports.conftest import HTMX, in_march, local, section
-
-MARCH_URL = "/reports/2025-03"
-
-
-@dataclass
-class March:
-    secretary: User
-    head: User
-    party: User
-    resident: User
-    property: User
-
-
-@pytest.fixture
-def march(
-    station, make_user, make_shift, place, make_done_task, make_beneficiary, make_service, make_request
-) -> March:
-    """A month of a small station, with the numbers worked out by hand in the tests below."""
-    people = March(
-        secretary=make_user(Role.ADMIN, display_name="王书记"),
-        head=make_user(display_name="张桂兰", kind=Kind.BUILDING_HEAD),
-        party=make_user(display_name="李德明", kind=Kind.PARTY_MEMBER),
-        resident=make_user(display_name="王秀英", kind=Kind.RESIDENT_VOLUNTEER),
-        property=make_user(display_name="刘强", kind=Kind.PROPERTY_STAFF),
-    )
-    attended, no_show = AssignmentState.ATTENDED, AssignmentState.NO_SHOW
-    # Duty: 3 planned, 5 of 6 places filled, 3 attended, 1 no-show, 1 place never recorded.
-    first = make_shift(starts_at=in_march(3), hours=2.5, capacity=2)
-    place(first, people.head, attended)
-    place(first, people.party, attended)
-    second = make_shift(starts_at=in_march(5), hours=2, capacity=2)
-    place(second, people.resident, attended)
-    place(second, people.property, no_show)
-    place(make_shift(starts_at=in_march(12), hours=2, capacity=2), people.property, AssignmentState.CONFIRMED)
-    # Activity: 1 planned, 3 of 3 places, all attended.
-    paper_cutting = make_shift(
-        title="剪纸课", kind=ShiftKind.ACTIVITY, starts_at=in_march(8), hours=1.5, capacity=3
-    )
-    for person in (people.head, people.resident, people.secretary):
-        place(paper_cutting, person, attended)
-    # Neither a cancelled shift nor February's count.
-    place(make_shift(starts_at=in_march(9), cancelled_at=in_march(1)), people.party, attended)
-    place(make_shift(starts_at=local(date(2025, 2, 27), time(9, 0))), people.head, attended)
-
-    registered = local(date(2025, 1, 6), time(9, 0))
-    weekly = make_beneficiary(visit_every_days=7, created_at=registered)
-    monthly = make_beneficiary(visit_every_days=30, created_at=registered)
-    make_beneficiary(visit_every_days=14, created_at=registered)  # due, not visited
-    make_beneficiary(visit_every_days=90, created_at=registered)  # in care, not due every month
-    # Neither someone registered after March nor someone no longer visited is in March's care.
-    make_beneficiary(visit_every_days=7, created_at=local(date(2025, 4, 1), time(9, 0)))
-    make_beneficiary(visit_every_days=7, created_at=registered, active=False)
-    make_done_task(
-        people.head, minutes=60, done_at=in_march(4), beneficiary=weekly, flagged=True, handled=True
-    )
-    make_done_task(people.head, minutes=30, done_at=in_march(11), beneficiary=weekly, flagged=True)
-    make_done_task(people.party, minutes=30, done_at=in_march(6), beneficiary=monthly, kind=TaskKind.MEDICINE)
-    make_done_task(people.resident, minutes=20, done_at=in_march(7), kind=TaskKind.REPAIR)
-    make_done_task(people.head, minutes=40, done_at=local(date(2025, 2, 20), time(9, 0)), beneficiary=monthly)
-
-    medicine = make_service("送药上门")
-    escort = make_service("陪同就医")
-    make_service("水电小修")
-    done = RequestState.DONE
-    make_request(medicine, created_at=in_march(2), state=done, done_at=in_march(3), rating=5)
-    make_request(medicine, created_at=in_march(4), state=RequestState.DECLINED, declined_at=in_march(4))
-    make_request(medicine, created_at=in_march(20))
-    make_request(
-        medicine, created_at=local(date(2025, 2, 25), time(9)), state=done, done_at=in_march(1), rating=4
-    )
-    make_request(escort, created_at=in_march(10), state=done, done_at=in_march(12), rating=3)
-    return people
+from scheduler.models import AssignmentState, Kind, RequestState, Role, User
+from tests.reports.conftest import HTMX, MARCH_URL, in_march, section
 
 
 @pytest.fixture
@@ -106,9 +33,19 @@ def test_summary_gives_the_months_numbers_in_one_sentence(admin_client, march, o
         "2025年3月，共有 4 名志愿者参与服务，累计服务 13.8 小时：开展值班和活动 3 场，"
         "完成上门服务 4 次，共计 10 人次。" in summary
     )
-    assert "收到居民点单 4 件，办结 3 件。 居民评价平均 4.0 分（满分 5 分）。" in summary
+    assert "共计 10 人次。收到居民点单 4 件，办结 3 件。居民评价平均 4.0 分（满分 5 分）。" in summary
     assert "参与志愿者（人） 4 服务时长（小时） 13.8 服务人次 10" in summary
     assert "外站" not in html
+
+
+def test_summary_in_english_keeps_spaces_between_sentences(admin_client, march):
+    admin_client.set_cookie("lang", "en")
+    summary = section(admin_client.get(MARCH_URL).get_data(as_text=True), "summary-title")
+    assert (
+        "In March 2025, 4 volunteers gave 13.8 hours of service: 3 shifts and activities held, "
+        "4 home services done, 10 person-times in all. Residents asked for 4 services; 3 were done. "
+        "Their average rating was 4.0 out of 5." in summary
+    )
 
 
 def test_hours_per_volunteer_most_first_with_kind_and_building(admin_client, march, other_station_in_march):
@@ -171,7 +108,7 @@ def test_home_visits_by_kind_flags_and_residents_in_care(admin_client, march):
 
 def test_requests_by_service_in_menu_order_with_average_rating(admin_client, march, other_station_in_march):
     requests = section(admin_client.get(MARCH_URL).get_data(as_text=True), "requests-title")
-    assert "送药上门 3 2 1 ★ 4.5 (2) 陪同就医 1 1 0 ★ 3.0 (1) 合计 4 3 1 ★ 4.0 (3)" in requests
+    assert "送药上门 3 2 1 ★ 4.5 2 条评价 陪同就医 1 1 0 ★ 3.0 1 条评价 合计 4 3 1 ★ 4.0 3 条评价" in requests
     assert "水电小修" not in requests and "外站服务" not in requests
 
 
