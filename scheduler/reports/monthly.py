@@ -58,7 +58,11 @@ def summed(parts: Iterable, start):
 
 
 def percent(part: int, whole: int) -> int | None:
-    return round(part * 100 / whole) if whole else None
+    """Whole percent, halves up; 100 only when all of it (199 of 200 is 99%, not a full house)."""
+    if not whole:
+        return None
+    value = int(part * 100 / whole + 0.5)
+    return min(value, 99) if part < whole else value
 
 
 # Service hours per volunteer and per kind ----------------------------------------------------

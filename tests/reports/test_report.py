@@ -97,6 +97,18 @@ def test_shifts_planned_filled_and_no_shows(admin_client, march):
     assert "值班 3 83% 1 活动 1 100% 0" in shifts
 
 
+def test_percentages_never_round_up_to_a_full_house():
+    from scheduler.reports.monthly import percent
+
+    assert (percent(199, 200), percent(200, 200), percent(1, 8), percent(2, 3), percent(0, 0)) == (
+        99,
+        100,
+        13,
+        67,
+        None,
+    )
+
+
 def test_home_visits_by_kind_flags_and_residents_in_care(admin_client, march):
     visits = section(admin_client.get(MARCH_URL).get_data(as_text=True), "visits-title")
     assert "探访 2 1.5 送药 1 0.5 消杀 0 0 维修 1 0.3 其他帮助 0 0 合计 4 2.3" in visits
