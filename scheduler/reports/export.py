@@ -20,11 +20,6 @@ def spreadsheet_text(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def kind_of(user) -> str:
-    """What a person is, or their role when no kind is set (as the shift pages say it)."""
-    return user.kind.label if user.kind else user.role.label
-
-
 def hours_csv(rows: list[VolunteerHours]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -43,7 +38,7 @@ def hours_csv(rows: list[VolunteerHours]) -> bytes:
         writer.writerow(
             [
                 spreadsheet_text(person.display_name),
-                kind_of(person),
+                row.kind_label,
                 spreadsheet_text(person.building.name) if person.building else "",
                 hours(row.hours.shift_hours),
                 hours(row.hours.task_hours),

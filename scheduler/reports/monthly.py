@@ -73,6 +73,11 @@ class VolunteerHours:
     user: User
     hours: ServiceHours
 
+    @property
+    def kind_label(self) -> str:
+        """What the person is, or their role when no kind is set (as the shift pages say it)."""
+        return self.user.kind.label if self.user.kind else self.user.role.label
+
 
 @dataclass
 class KindHours:
