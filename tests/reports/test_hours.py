@@ -67,6 +67,17 @@ def test_months_begin_at_local_midnight(march_hours, station, make_user, make_sh
     assert april.shift_hours == pytest.approx(4.0)
 
 
+def test_months_follow_the_configured_time_zone(app, station, make_user, make_shift, place):
+    volunteer = make_user()
+    # 00:30 on 1 April in Shanghai: April there, still March in a station that keeps UTC.
+    april_first = in_march(31, time(0, 30)) + timedelta(days=1)
+    place(make_shift(starts_at=april_first, hours=1), volunteer, AssignmentState.ATTENDED)
+    with app.test_request_context():
+        assert service_hours(station.id, *month_bounds(MARCH)) == {}
+        app.config["TIMEZONE"] = "UTC"
+        assert service_hours(station.id, *month_bounds(MARCH))[volunteer.id].shift_hours == pytest.approx(1)
+
+
 def test_other_stations_work_is_not_counted(
     march_hours, station, make_station, make_user, make_shift, place, make_done_task
 ):
