@@ -172,6 +172,7 @@ def test_htmx_gets_the_report_and_a_title_the_page_opened_directly_gets_everythi
     page = admin_client.get(MARCH_URL).get_data(as_text=True)
     assert "<html" in page and page.count("<title>") == 1 and "2025年3月月度报表" in page
     assert 'media="print"' in page and "report-print.css" in page
+    assert "报表已按 A4 纸排版" in page
 
 
 def test_month_picker_goes_to_the_months_address(admin_client):
