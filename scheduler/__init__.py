@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from scheduler.me import bp as me_bp
     from scheduler.menu import bp as menu_bp
     from scheduler.people import bp as people_bp
+    from scheduler.reports import bp as reports_bp
     from scheduler.requests import bp as requests_bp
     from scheduler.shifts import bp as shifts_bp
     from scheduler.tasks import bp as tasks_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
     app.register_blueprint(shifts_bp, url_prefix="/shifts")
     app.register_blueprint(requests_bp, url_prefix="/requests")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def init_templates(app: Flask) -> None:

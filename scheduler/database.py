@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def utcnow() -> datetime:
@@ -30,6 +32,31 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class seconds_between(FunctionElement):
+    """Seconds from one ``UTCDateTime`` column to another, computed by the database.
+
+    Lets durations be summed in SQL (one row per group, not per record); the two
+    backends spell date arithmetic differently, so each gets its own SQL.
+    """
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    # Naive UTC text on SQLite; julianday() reads it, with its fractions of a second.
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

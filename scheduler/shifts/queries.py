@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
-from scheduler.database import utcnow
+from scheduler.database import seconds_between, utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     PLACE_HOLDING_STATES,
@@ -65,15 +65,21 @@ def hours_by_person(
     until: datetime | None = None,
     user_id: int | None = None,
 ) -> dict[int, float]:
-    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``."""
+    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``.
+
+    The one definition of time spent on shifts: attended states give service hours
+    (see ``scheduler.reports.hours``), planned ones the load the picker shares out.
+    Summed in SQL, one row per person whatever the number of shifts.
+    """
     query = (
-        sa.select(Assignment.user_id, Shift.starts_at, Shift.ends_at)
+        sa.select(Assignment.user_id, sa.func.sum(seconds_between(Shift.starts_at, Shift.ends_at)))
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(
             Assignment.station_id == station_id,
             Assignment.state.in_(states),
             Shift.cancelled_at.is_(None),
         )
+        .group_by(Assignment.user_id)
     )
     if since is not None:
         query = query.where(Shift.starts_at >= since)
@@ -81,10 +87,7 @@ def hours_by_person(
         query = query.where(Shift.starts_at < until)
     if user_id is not None:
         query = query.where(Assignment.user_id == user_id)
-    totals: dict[int, float] = defaultdict(float)
-    for person, starts_at, ends_at in db.session.execute(query):
-        totals[person] += (ends_at - starts_at).total_seconds() / 3600
-    return totals
+    return {person: float(seconds) / 3600 for person, seconds in db.session.execute(query)}
 
 
 def no_show_counts(station_id: int) -> dict[int, int]:
@@ -266,8 +269,6 @@ class MyShifts:
     open_shifts: list[Shift]
     offers: list[Assignment]
     taken: dict[int, int]
-    month_hours: float
-    total_hours: float
     feed: CalendarFeed | None
     deadlines: dict[int, datetime] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
@@ -366,18 +367,12 @@ def my_shifts(user: User) -> MyShifts:
             .order_by(Shift.starts_at)
         )
     )
-    month_since, month_until = month_bounds(local_today())
-    attended = (AssignmentState.ATTENDED,)
-    month_hours = hours_by_person(user.station_id, attended, month_since, month_until, user.id)
-    total_hours = hours_by_person(user.station_id, attended, user_id=user.id)
     return MyShifts(
         upcoming=upcoming,
         waiting=waiting,
         open_shifts=open_shifts,
         offers=offers,
         taken=taken_counts([shift.id for shift in open_shifts]),
-        month_hours=month_hours.get(user.id, 0.0),
-        total_hours=total_hours.get(user.id, 0.0),
         feed=db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)),
         deadlines={a.id: withdrawal_deadline(a.shift) for a in upcoming},
         now=now,

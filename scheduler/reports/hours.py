@@ -1,0 +1,82 @@
+"""Service hours: the one definition, from attended shifts and done home-visit tasks.
+
+A volunteer's figure on /me, the monthly report and its CSV all read it here. Shift
+time is the shifts area's own measure (``hours_by_person`` over attended places,
+counted in the month the shift starts); a done task counts the minutes its volunteer
+recorded, in the month it was marked done. Both are summed in SQL: two queries
+whatever the number of shifts and visits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from scheduler.extensions import db
+from scheduler.models import AssignmentState, Task, TaskState, VisitRecord
+from scheduler.shifts.queries import hours_by_person
+
+# Only time actually given counts: not places held, not tasks still open.
+SERVICE_STATES = (AssignmentState.ATTENDED,)
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    shift_hours: float = 0.0
+    task_minutes: int = 0
+
+    @property
+    def task_hours(self) -> float:
+        return self.task_minutes / 60
+
+    @property
+    def total(self) -> float:
+        return self.shift_hours + self.task_hours
+
+    def __add__(self, other: "ServiceHours") -> "ServiceHours":
+        return ServiceHours(self.shift_hours + other.shift_hours, self.task_minutes + other.task_minutes)
+
+
+def task_minutes_by_person(
+    station_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user_id: int | None = None,
+) -> dict[int, int]:
+    """Minutes recorded on tasks done in [since, until), per volunteer who did them."""
+    query = (
+        sa.select(Task.assignee_id, sa.func.sum(VisitRecord.minutes))
+        .join(Task, Task.id == VisitRecord.task_id)
+        .where(
+            VisitRecord.station_id == station_id,
+            Task.state == TaskState.DONE,
+            Task.assignee_id.is_not(None),
+        )
+        .group_by(Task.assignee_id)
+    )
+    if since is not None:
+        query = query.where(VisitRecord.recorded_at >= since)
+    if until is not None:
+        query = query.where(VisitRecord.recorded_at < until)
+    if user_id is not None:
+        query = query.where(Task.assignee_id == user_id)
+    return {person: int(minutes) for person, minutes in db.session.execute(query)}
+
+
+def service_hours(
+    station_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user_id: int | None = None,
+) -> dict[int, ServiceHours]:
+    """Each person's service hours in [since, until) (all time without bounds); nobody without any."""
+    shifts = hours_by_person(station_id, SERVICE_STATES, since, until, user_id)
+    tasks = task_minutes_by_person(station_id, since, until, user_id)
+    return {
+        person: ServiceHours(shifts.get(person, 0.0), tasks.get(person, 0))
+        for person in shifts.keys() | tasks.keys()
+    }
+
+
+def hours_of(user, since: datetime | None = None, until: datetime | None = None) -> ServiceHours:
+    return service_hours(user.station_id, since, until, user.id).get(user.id, ServiceHours())

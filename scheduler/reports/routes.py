@@ -1,0 +1,72 @@
+"""The monthly report pages: a month on screen (and on A4 paper), its hours as CSV."""
+
+from datetime import date
+
+from flask import abort, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from scheduler.access import current_station_id, roles_required
+from scheduler.models import STAFF_ROLES
+from scheduler.rendering import private, render, wants_fragment
+from scheduler.reports import bp
+from scheduler.reports.export import attachment, hours_csv
+from scheduler.reports.monthly import monthly_report, volunteer_hours
+from scheduler.reports.months import (
+    month_key,
+    month_label,
+    next_month,
+    parse_month,
+    previous_month,
+    this_month,
+)
+from scheduler.shifts.weeks import month_bounds
+
+
+def month_or_404(text: str) -> date:
+    first = parse_month(text)
+    if first is None:
+        abort(404)
+    return first
+
+
+@bp.get("/")
+@roles_required(*STAFF_ROLES)
+def index():
+    """This month; the month picker's ?month=YYYY-MM goes on to that month's own address."""
+    if "month" in request.args:
+        return redirect(url_for("reports.month", month=month_key(month_or_404(request.args["month"]))))
+    return report_page(this_month())
+
+
+@bp.get("/<month>")
+@roles_required(*STAFF_ROLES)
+def month(month: str):
+    return report_page(month_or_404(month))
+
+
+def report_page(first: date):
+    return render(
+        "reports/month.html",
+        block="report",
+        report=monthly_report(current_station_id(), first),
+        previous=previous_month(first),
+        following=next_month(first),
+        current=this_month(),
+        page_title=_("Monthly report, %(month)s", month=month_label(first)),
+        # htmx takes the document title from a <title> in a fragment; whole pages have theirs.
+        title_in_fragment=wants_fragment(),
+    )
+
+
+@bp.get("/<month>/hours.csv")
+@roles_required(*STAFF_ROLES)
+def hours_download(month: str):
+    first = month_or_404(month)
+    rows = volunteer_hours(current_station_id(), *month_bounds(first))
+    response = make_response(hours_csv(rows))
+    response.content_type = "text/csv; charset=utf-8"
+    key = month_key(first)
+    response.headers["Content-Disposition"] = attachment(
+        f"service-hours-{key}.csv", _("service-hours-%(month)s.csv", month=key)
+    )
+    return private(response)
