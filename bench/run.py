@@ -25,7 +25,13 @@ PAGES = [
     (None, "/s/haiyuan-lidu/"),
     (None, "/auth/login"),
     ("volunteer01", "/me"),
+    ("building05", "/me"),
     ("secretary", "/me"),
+    ("secretary", "/shifts/"),
+    ("secretary", "/tasks/"),
+    ("secretary", "/requests"),
+    ("secretary", "/beneficiaries/"),
+    ("secretary", "/reports/"),
     ("secretary", "/people/"),
 ]
 
