@@ -28,7 +28,7 @@ from scheduler.models import (
     VisitRecord,
 )
 from scheduler.requests.services import task_from_request
-from scheduler.tasks import services
+from scheduler.tasks import planning, services
 from scheduler.tasks.forms import local_to_utc, local_zone
 from scheduler.tasks.from_request import kind_for_service, split_unit_room, window_for_preference
 from scheduler.tasks.services import Checklist
@@ -202,7 +202,7 @@ def seed_tasks(station: Station, residents: list[Beneficiary]) -> None:
                 Building.station_id == station.id, Building.sort_order == building_number
             )
         )
-        cold_wave = services.check_all(
+        cold_wave = planning.check_all(
             station_id=station.id,
             actor=secretary,
             title=f"寒潮前探访（{building.name}）",

@@ -31,8 +31,8 @@ from scheduler.requests.services import (
     task_from_request,
 )
 from scheduler.rules import RuleViolation
+from scheduler.tasks.dispatch import candidates_for
 from scheduler.tasks.forms import TaskFromRequestForm
-from scheduler.tasks.services import candidates_for
 
 PER_PAGE = 30
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.models import Station
 from scheduler.tasks import bp
-from scheduler.tasks.services import generate_due_visits
+from scheduler.tasks.planning import generate_due_visits
 
 
 @bp.cli.command("generate-visits")

@@ -21,8 +21,9 @@ from scheduler.forms import NoControlCharacters, int_or_none, strip_text
 from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
 from scheduler.shifts.forms import PlannableDate
 from scheduler.shifts.weeks import is_plannable
+from scheduler.tasks.dispatch import Candidate
 from scheduler.tasks.from_request import kind_for_service, split_unit_room, window_for_preference
-from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Candidate, Checklist
+from scheduler.tasks.services import MAX_MINUTES, NOTE_LENGTH, Checklist
 from scheduler.visits.forms import BeneficiaryFilterForm, short_text
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"

@@ -33,7 +33,7 @@ from scheduler.models import (
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
-from scheduler.tasks import bp, services
+from scheduler.tasks import bp, dispatch, planning, services
 from scheduler.tasks.dashboard import batch_progress, build_dashboard
 from scheduler.tasks.forms import (
     CheckAllForm,
@@ -154,7 +154,7 @@ def new_task():
 @bp.post("/generate-visits")
 @roles_required(*STAFF_ROLES)
 def generate_visits():
-    created = services.generate_due_visits(current_station_id())
+    created = planning.generate_due_visits(current_station_id())
     if created:
         flash(ngettext("%(num)d visit task created.", "%(num)d visit tasks created.", created), "success")
     else:
@@ -172,7 +172,7 @@ def new_check_all():
         form.set_default_window()
     if form.validate_on_submit():
         try:
-            batch = services.check_all(
+            batch = planning.check_all(
                 station_id=current_station_id(),
                 actor=current_user,
                 title=form.title.data,
@@ -218,7 +218,7 @@ def staff_page(task: Task, status: int = 200, message: str | None = None, reason
     context = dict(
         task=task,
         events=events,
-        candidates=[] if task.is_final else services.dispatch_candidates(task),
+        candidates=[] if task.is_final else dispatch.dispatch_candidates(task),
         reason_form=reason_form or ReasonForm(formdata=None),
         record=record,
         handle_forms=flag_forms([record] if record else []),

@@ -2,8 +2,10 @@
 
 Every move goes through ``_move``, which checks ``TRANSITIONS``, writes the
 history row (who, when, from, to, assignee, note) and announces the move on
-``task_moved`` (a resident's request that the task answers follows it there). The public functions below are
-the actions people take; each checks who may take it, locks the task row first
+``task_moved`` (a resident's request that the task answers follows it there).
+The public functions below are the actions people take, and ``new_task`` the one way
+a task is born (``planning`` makes them in bulk, ``dispatch`` suggests who goes);
+each action checks who may take it, locks the task row first
 (``FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock), and
 commits. A refused action raises ``RuleViolation`` and changes nothing.
 
@@ -13,9 +15,8 @@ carry ids only, never a resident's name, address or phone.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -26,14 +27,10 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     HELD_STATES,
-    PENDING_STATES,
     STAFF_ROLES,
-    Assignment,
+    STATION_ROLES,
     Beneficiary,
     Health,
-    Kind,
-    Role,
-    Station,
     Task,
     TaskBatch,
     TaskEvent,
@@ -44,13 +41,10 @@ from scheduler.models import (
 )
 from scheduler.notices import notify
 from scheduler.rules import RuleViolation
-from scheduler.shifts.queries import places_held_between
-from scheduler.visits.services import BeneficiaryFilter, find_or_register
+from scheduler.visits.services import find_or_register
 
 log = logging.getLogger("scheduler.tasks")
 
-ASSIGNABLE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
-PLANNED_VISIT_WINDOW = timedelta(days=3)
 MAX_MINUTES = 600
 NOTE_LENGTH = 500
 
@@ -120,7 +114,7 @@ def _required_text(text: str, field: str, message: str) -> str:
 
 
 def _check_assignee(station_id: int, user: User) -> None:
-    if user.station_id != station_id or not user.active or user.role not in ASSIGNABLE_ROLES:
+    if user.station_id != station_id or not user.active or user.role not in STATION_ROLES:
         raise RuleViolation(_("Choose an active member of this station."), field="assignee_id")
 
 
@@ -284,12 +278,12 @@ def handle_flag(record: VisitRecord, actor: User, note: str) -> VisitRecord:
 # Creating tasks ----------------------------------------------------------------
 
 
-def _check_window(starts_at: datetime, ends_at: datetime) -> None:
+def check_window(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise RuleViolation(_("The end must be after the start."), field="ends_at")
 
 
-def _new_task(
+def new_task(
     *,
     beneficiary: Beneficiary,
     kind: TaskKind,
@@ -346,10 +340,10 @@ def create_task(
         raise RuleViolation(
             _("Choose a resident of this station who receives visits."), field="beneficiary_id"
         )
-    _check_window(starts_at, ends_at)
+    check_window(starts_at, ends_at)
     if assignee is not None:
         _check_assignee(station_id, assignee)
-    task = _new_task(
+    task = new_task(
         beneficiary=beneficiary,
         kind=kind,
         starts_at=starts_at,
@@ -385,13 +379,13 @@ def add_task_for_resident(
     A resident's service request calls this inside its own transaction, links itself
     to the task and commits once (``scheduler.requests.services.task_from_request``).
     """
-    _check_window(starts_at, ends_at)
+    check_window(starts_at, ends_at)
     if assignee is not None:
         _check_assignee(station_id, assignee)
     beneficiary = find_or_register(
         station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
     )
-    return _new_task(
+    return new_task(
         beneficiary=beneficiary,
         kind=kind,
         starts_at=starts_at,
@@ -400,205 +394,3 @@ def add_task_for_resident(
         created_by=created_by,
         assignee=assignee,
     )
-
-
-def building_heads(station_id: int, building_ids: Iterable[int]) -> dict[int, User]:
-    """The active building head of each building (the longest-standing one if several)."""
-    heads = db.session.scalars(
-        sa.select(User)
-        .where(
-            User.station_id == station_id,
-            User.active.is_(True),
-            User.kind == Kind.BUILDING_HEAD,
-            User.role.in_(ASSIGNABLE_ROLES),
-            User.building_id.in_(set(building_ids)),
-        )
-        .order_by(User.id)
-    )
-    first_head: dict[int, User] = {}
-    for head in heads:
-        first_head.setdefault(head.building_id, head)
-    return first_head
-
-
-def check_all(
-    *,
-    station_id: int,
-    actor: User,
-    title: str,
-    selection: BeneficiaryFilter,
-    kind: TaskKind,
-    starts_at: datetime,
-    ends_at: datetime,
-    instructions: str = "",
-) -> TaskBatch:
-    """One task for every active beneficiary matching ``selection``, each given to its building head."""
-    _check_window(starts_at, ends_at)
-    beneficiaries = db.session.scalars(
-        sa.select(Beneficiary)
-        .where(
-            Beneficiary.station_id == station_id,
-            Beneficiary.active.is_(True),
-            *selection.criteria(utcnow()),
-        )
-        .order_by(Beneficiary.id)
-    ).all()
-    if not beneficiaries:
-        raise RuleViolation(_("No resident matches this filter."), field="building_id")
-    heads = building_heads(station_id, (b.building_id for b in beneficiaries))
-    batch = TaskBatch(
-        station_id=station_id,
-        title=title,
-        building_id=selection.building_id,
-        lives_alone_only=selection.lives_alone,
-        overdue_only=selection.overdue,
-        created_by_id=actor.id,
-    )
-    db.session.add(batch)
-    for beneficiary in beneficiaries:
-        _new_task(
-            beneficiary=beneficiary,
-            kind=kind,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            instructions=instructions,
-            created_by=actor,
-            assignee=heads.get(beneficiary.building_id),
-            batch=batch,
-        )
-    db.session.commit()
-    log.info("check-all %s: %s tasks by user %s", batch.id, len(beneficiaries), actor.id)
-    return batch
-
-
-def generate_due_visits(station_id: int | None = None, now: datetime | None = None) -> int:
-    """A visit task for each beneficiary whose visit is due and who has none pending.
-
-    Idempotent: run it twice and the second run finds every due resident already has a
-    pending visit. The candidates are row-locked first and the pending visits read after,
-    so two runs at once (the daily cron and a staff button) cannot both create one.
-    """
-    now = now or utcnow()
-    station_ids = (
-        [station_id]
-        if station_id is not None
-        else db.session.scalars(sa.select(Station.id).where(Station.active.is_(True))).all()
-    )
-    created = 0
-    for current_station in station_ids:
-        due = db.session.scalars(
-            sa.select(Beneficiary)
-            .where(
-                Beneficiary.station_id == current_station,
-                Beneficiary.active.is_(True),
-                Beneficiary.visit_due_at <= now,
-            )
-            .order_by(Beneficiary.id)
-            .with_for_update()
-        ).all()
-        pending = set(
-            db.session.scalars(
-                sa.select(Task.beneficiary_id).where(
-                    Task.station_id == current_station,
-                    Task.kind == TaskKind.VISIT,
-                    Task.state.in_(PENDING_STATES),
-                    Task.beneficiary_id.in_([b.id for b in due]),
-                )
-            )
-        )
-        needing = [beneficiary for beneficiary in due if beneficiary.id not in pending]
-        heads = building_heads(current_station, (b.building_id for b in needing))
-        starts_at = now.replace(minute=0, second=0, microsecond=0)
-        for beneficiary in needing:
-            _new_task(
-                beneficiary=beneficiary,
-                kind=TaskKind.VISIT,
-                starts_at=starts_at,
-                ends_at=starts_at + PLANNED_VISIT_WINDOW,
-                instructions="",
-                created_by=None,
-                assignee=heads.get(beneficiary.building_id),
-            )
-        db.session.commit()
-        created += len(needing)
-    log.info("generate-visits: %s visit tasks created", created)
-    return created
-
-
-# Dispatch ------------------------------------------------------------------------
-
-
-def busy_user_ids(
-    station_id: int, start: datetime, end: datetime, exclude_task_id: int | None = None
-) -> set[int]:
-    """Everyone of the station holding a task or a shift place that overlaps [start, end).
-
-    The one definition of "not free" for the dispatch picker.
-    """
-    query = sa.select(Task.assignee_id).where(
-        Task.station_id == station_id,
-        Task.state.in_(HELD_STATES),
-        Task.starts_at < end,
-        Task.ends_at > start,
-    )
-    if exclude_task_id is not None:
-        query = query.where(Task.id != exclude_task_id)
-    on_tasks = {user_id for user_id in db.session.scalars(query) if user_id is not None}
-    on_shifts = set(
-        db.session.scalars(places_held_between(station_id, start, end).with_only_columns(Assignment.user_id))
-    )
-    return on_tasks | on_shifts
-
-
-@dataclass(frozen=True)
-class Candidate:
-    user: User
-    building_head: bool
-    busy: bool
-    load: int  # tasks they hold now
-
-
-def dispatch_candidates(task: Task) -> list[Candidate]:
-    """Who to suggest for a task: see ``candidates_for``; its holder is not suggested again."""
-    return candidates_for(
-        task.station_id,
-        task.beneficiary.building_id,
-        task.starts_at,
-        task.ends_at,
-        task_id=task.id,
-        holder_id=task.assignee_id,
-    )
-
-
-def candidates_for(
-    station_id: int,
-    building_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    *,
-    task_id: int | None = None,
-    holder_id: int | None = None,
-) -> list[Candidate]:
-    """The resident's building head(s) first, then volunteers free in the window, least busy first."""
-    query = sa.select(User).where(
-        User.station_id == station_id, User.active.is_(True), User.role == Role.VOLUNTEER
-    )
-    if holder_id is not None:
-        query = query.where(User.id != holder_id)
-    volunteers = db.session.scalars(query.order_by(User.display_name)).all()
-    busy = busy_user_ids(station_id, starts_at, ends_at, exclude_task_id=task_id)
-    loads = dict(
-        db.session.execute(
-            sa.select(Task.assignee_id, sa.func.count())
-            .where(Task.station_id == station_id, Task.state.in_(HELD_STATES))
-            .group_by(Task.assignee_id)
-        ).all()
-    )
-    heads = [u for u in volunteers if u.kind == Kind.BUILDING_HEAD and u.building_id == building_id]
-    free = sorted(
-        (u for u in volunteers if u not in heads and u.id not in busy),
-        key=lambda u: loads.get(u.id, 0),
-    )
-    return [Candidate(u, True, u.id in busy, loads.get(u.id, 0)) for u in heads] + [
-        Candidate(u, False, False, loads.get(u.id, 0)) for u in free
-    ]

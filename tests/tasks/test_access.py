@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Beneficiary, Health, Role, Task, TaskState, User, VisitRecord
-from scheduler.tasks import services
+from scheduler.tasks import planning, services
 from scheduler.tasks.services import Checklist
 from scheduler.visits.services import BeneficiaryFilter
 
@@ -29,7 +29,7 @@ def world(app, auth, make_user, make_station, make_beneficiary, make_task, stati
             "需要复查",
             10,
         )
-        batch = services.check_all(
+        batch = planning.check_all(
             station_id=resident.station_id,
             actor=db.session.get(User, station_admin.id),
             title="普查",

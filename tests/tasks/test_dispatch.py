@@ -18,7 +18,7 @@ from scheduler.models import (
     TaskEvent,
     TaskState,
 )
-from scheduler.tasks.services import busy_user_ids
+from scheduler.tasks.dispatch import busy_user_ids
 from tests.conftest import persist
 from tests.factories_visits import building_of
 

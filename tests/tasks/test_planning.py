@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Beneficiary, Kind, Role, Task, TaskBatch, TaskKind, TaskState
-from scheduler.tasks.services import generate_due_visits
+from scheduler.tasks.planning import generate_due_visits
 from tests.factories_visits import building_of
 
 HTMX = {"HX-Request": "true"}
