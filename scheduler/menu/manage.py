@@ -29,7 +29,7 @@ from scheduler.menu.services import (
 )
 from scheduler.models import STAFF_ROLES, Service, ServiceCategory, ServiceRequest, Station
 from scheduler.rendering import form_status, render, wants_fragment
-from scheduler.requests.services import rating_summary
+from scheduler.requests.queries import rating_summary
 from scheduler.rules import RuleViolation
 
 

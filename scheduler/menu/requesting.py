@@ -21,7 +21,8 @@ from scheduler.menu.routes import get_public_station_or_404, get_published_servi
 from scheduler.models import ServiceRequest, Station
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests.forms import RatingForm, RequestForm
-from scheduler.requests.services import file_request, rate_request, visit_for_residents
+from scheduler.requests.queries import visit_for_residents
+from scheduler.requests.services import file_request, rate_request
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.requests")

@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.models import STAFF_ROLES, Role
 from scheduler.navigation import add_home_section, add_nav_item
-from scheduler.requests.services import may_file_for_residents, requests_filed_by, state_counts
+from scheduler.requests.queries import requests_filed_by, state_counts
+from scheduler.requests.services import may_file_for_residents
 
 bp = Blueprint("requests", __name__)
 add_nav_item(bp, "requests.inbox", _l("Requests"), STAFF_ROLES, order=20)

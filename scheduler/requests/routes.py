@@ -18,16 +18,13 @@ from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests import bp
 from scheduler.requests.forms import DeclineForm, ProxyRequestForm
+from scheduler.requests.queries import InboxFilter, inbox_query, ratings_by_service, state_counts
 from scheduler.requests.services import (
-    InboxFilter,
     accept_request,
     decline_request,
     file_request,
-    inbox_query,
     mark_done,
     may_file_for_residents,
-    ratings_by_service,
-    state_counts,
     task_from_request,
 )
 from scheduler.rules import RuleViolation
