@@ -181,6 +181,21 @@ class Assignment(StationScoped, db.Model):
     shift: Mapped[Shift] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
+    @classmethod
+    def places_held_between(cls, station_id: int, start: datetime, end: datetime) -> sa.Select:
+        """(user id, shift) for every place held on a live shift overlapping [start, end)."""
+        return (
+            sa.select(cls.user_id, Shift)
+            .join(Shift, Shift.id == cls.shift_id)
+            .where(
+                cls.station_id == station_id,
+                cls.state.in_(PLACE_HOLDING_STATES),
+                Shift.cancelled_at.is_(None),
+                Shift.starts_at < end,
+                Shift.ends_at > start,
+            )
+        )
+
     @property
     def holds_place(self) -> bool:
         return self.state in PLACE_HOLDING_STATES

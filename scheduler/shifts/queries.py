@@ -210,26 +210,13 @@ class Candidate:
         return self.busy_with is None and (self.on_this_shift is None or not self.on_this_shift.holds_place)
 
 
-def places_held_between(station_id: int, start: datetime, end: datetime) -> sa.Select:
-    """(user id, shift) for every place held on a live shift overlapping [start, end)."""
-    return (
-        sa.select(Assignment.user_id, Shift)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .where(
-            Assignment.station_id == station_id,
-            Assignment.state.in_(PLACE_HOLDING_STATES),
-            Shift.cancelled_at.is_(None),
-            Shift.starts_at < end,
-            Shift.ends_at > start,
-        )
-    )
-
-
 def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
     """Everyone who could be on the shift: free people first, fewest hours this month first."""
     people = station_people(shift.station_id)
     busy_rows = db.session.execute(
-        places_held_between(shift.station_id, shift.starts_at, shift.ends_at).where(Shift.id != shift.id)
+        Assignment.places_held_between(shift.station_id, shift.starts_at, shift.ends_at).where(
+            Shift.id != shift.id
+        )
     )
     busy = {user_id: other for user_id, other in busy_rows}
     on_shift = {

@@ -16,7 +16,6 @@ from scheduler.models import (
     Task,
     User,
 )
-from scheduler.shifts.queries import places_held_between
 
 
 def building_heads(station_id: int, building_ids: Iterable[int]) -> dict[int, User]:
@@ -55,7 +54,9 @@ def busy_user_ids(
         query = query.where(Task.id != exclude_task_id)
     on_tasks = {user_id for user_id in db.session.scalars(query) if user_id is not None}
     on_shifts = set(
-        db.session.scalars(places_held_between(station_id, start, end).with_only_columns(Assignment.user_id))
+        db.session.scalars(
+            Assignment.places_held_between(station_id, start, end).with_only_columns(Assignment.user_id)
+        )
     )
     return on_tasks | on_shifts
 
