@@ -11,7 +11,8 @@ bp.record_once(register_filters)
 add_nav_item(bp, "shifts.board", _l("Shifts"), STAFF_ROLES, order=20)
 
 from scheduler.shifts import routes, volunteer  # noqa: E402,F401
-from scheduler.shifts.queries import shift_feed_events, staff_overview  # noqa: E402
+from scheduler.shifts.home import staff_overview  # noqa: E402
+from scheduler.shifts.queries import shift_feed_events  # noqa: E402
 
 add_home_section(
     bp, "shifts/_staff_home_section.html", lambda user: {"staff": staff_overview(user)}, STAFF_ROLES, order=20

@@ -1,12 +1,12 @@
 """What the shift pages show, each read in a fixed number of queries whatever the data."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
@@ -17,7 +17,6 @@ from scheduler.models import (
     STATION_ROLES,
     Assignment,
     AssignmentState,
-    CalendarFeed,
     Role,
     Service,
     ServiceCategory,
@@ -26,12 +25,8 @@ from scheduler.models import (
     User,
     WaitlistEntry,
 )
-from scheduler.shifts.services import withdrawal_deadline
 from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
 
-# Open shifts on a volunteer's phone: the soonest few of the next two weeks keep the page short.
-OPEN_SHIFTS_DAYS = 14
-OPEN_SHIFTS_LIMIT = 8
 # States whose hours count as planned or done work when sharing work fairly.
 WORKING_STATES = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
 
@@ -246,171 +241,7 @@ def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
     )
 
 
-# A volunteer's part of /me -----------------------------------------------------------------
-
-
-@dataclass
-class MyShifts:
-    upcoming: list[Assignment]
-    waiting: list[WaitlistEntry]
-    open_shifts: list[Shift]
-    offers: list[Assignment]
-    taken: dict[int, int]
-    feed: CalendarFeed | None
-    deadlines: dict[int, datetime] = field(default_factory=dict)
-    now: datetime = field(default_factory=utcnow)
-
-    @property
-    def shown_shift_ids(self) -> set[int]:
-        return (
-            {a.shift_id for a in self.upcoming}
-            | {entry.shift_id for entry in self.waiting}
-            | {shift.id for shift in self.open_shifts}
-            | {a.shift_id for a in self.offers}
-        )
-
-
-def busy_then(user: User):
-    """SQL condition on ``Shift``: the person already holds a place on an overlapping shift.
-
-    Used to offer only shifts they could take; the rule itself lives in the services.
-    """
-    other = aliased(Shift)
-    return (
-        sa.select(Assignment.id)
-        .join(other, other.id == Assignment.shift_id)
-        .where(
-            Assignment.user_id == user.id,
-            Assignment.state.in_(PLACE_HOLDING_STATES),
-            other.cancelled_at.is_(None),
-            other.starts_at < Shift.ends_at,
-            other.ends_at > Shift.starts_at,
-        )
-        .exists()
-    )
-
-
-def my_shifts(user: User) -> MyShifts:
-    now = utcnow()
-    upcoming = list(
-        db.session.scalars(
-            sa.select(Assignment)
-            .join(Shift, Shift.id == Assignment.shift_id)
-            .where(
-                Assignment.user_id == user.id,
-                Assignment.state.in_(
-                    (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.DECLINED)
-                ),
-                Shift.ends_at > now,
-            )
-            .options(selectinload(Assignment.shift))
-            .order_by(Shift.starts_at, Shift.id)
-        )
-    )
-    waiting = list(
-        db.session.scalars(
-            sa.select(WaitlistEntry)
-            .join(Shift, Shift.id == WaitlistEntry.shift_id)
-            .where(WaitlistEntry.user_id == user.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-            .options(selectinload(WaitlistEntry.shift))
-            .order_by(Shift.starts_at)
-        )
-    )
-    mine = sa.select(Assignment.shift_id).where(Assignment.user_id == user.id)
-    queued = sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == user.id)
-    busy = busy_then(user)
-    open_shifts = list(
-        db.session.scalars(
-            sa.select(Shift)
-            .where(
-                Shift.station_id == user.station_id,
-                Shift.self_signup,
-                Shift.cancelled_at.is_(None),
-                Shift.starts_at > now,
-                Shift.starts_at < now + timedelta(days=OPEN_SHIFTS_DAYS),
-                Shift.id.not_in(mine),
-                Shift.id.not_in(queued),
-                ~busy,
-            )
-            .order_by(Shift.starts_at, Shift.id)
-            .limit(OPEN_SHIFTS_LIMIT)
-        )
-    )
-    offers = list(
-        db.session.scalars(
-            sa.select(Assignment)
-            .join(Shift, Shift.id == Assignment.shift_id)
-            .where(
-                Assignment.station_id == user.station_id,
-                Assignment.swap_offered_at.is_not(None),
-                Assignment.state == AssignmentState.CONFIRMED,
-                Assignment.user_id != user.id,
-                Shift.starts_at > now,
-                Shift.cancelled_at.is_(None),
-                Shift.id.not_in(mine),
-                ~busy,
-            )
-            .options(selectinload(Assignment.shift), selectinload(Assignment.user))
-            .order_by(Shift.starts_at)
-        )
-    )
-    return MyShifts(
-        upcoming=upcoming,
-        waiting=waiting,
-        open_shifts=open_shifts,
-        offers=offers,
-        taken=taken_counts([shift.id for shift in open_shifts]),
-        feed=db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)),
-        deadlines={a.id: withdrawal_deadline(a.shift) for a in upcoming},
-        now=now,
-    )
-
-
-# The staff part of /me and the people overview -------------------------------------------------
-
-
-@dataclass
-class StaffOverview:
-    unfilled: list[Shift]
-    taken: dict[int, int]
-    declined: list[Assignment]
-    offers: list[Assignment]
-
-
-def staff_overview(user: User) -> StaffOverview:
-    """This week's shifts still missing people, open declines and open swap offers."""
-    now = utcnow()
-    _start, week_end = week_bounds(week_start(local_today()))
-    upcoming = sa.and_(Shift.starts_at > now, Shift.starts_at < week_end, Shift.cancelled_at.is_(None))
-    shifts = list(
-        db.session.scalars(
-            sa.select(Shift).where(Shift.station_id == user.station_id, upcoming).order_by(Shift.starts_at)
-        )
-    )
-    taken = taken_counts([shift.id for shift in shifts])
-    open_answers = (
-        sa.select(Assignment)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .where(Assignment.station_id == user.station_id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-        .options(selectinload(Assignment.shift), selectinload(Assignment.user))
-        .order_by(Shift.starts_at)
-    )
-    return StaffOverview(
-        unfilled=[shift for shift in shifts if taken.get(shift.id, 0) < shift.capacity],
-        taken=taken,
-        declined=list(
-            db.session.scalars(
-                open_answers.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < week_end)
-            )
-        ),
-        offers=list(
-            db.session.scalars(
-                open_answers.where(
-                    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
-                )
-            )
-        ),
-    )
+# The people overview -----------------------------------------------------------------------
 
 
 @dataclass

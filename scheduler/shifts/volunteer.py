@@ -18,7 +18,7 @@ from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts import bp, services
 from scheduler.shifts.forms import DeclineForm
-from scheduler.shifts.queries import my_shifts
+from scheduler.shifts.home import my_shifts
 
 SECTION = "shifts/_home_section.html"
 
