@@ -79,16 +79,16 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from scheduler.auth import bp as auth_bp
-    from scheduler.main import bp as main_bp
-    from scheduler.me import bp as me_bp
-    from scheduler.menu import bp as menu_bp
-    from scheduler.people import bp as people_bp
-    from scheduler.reports import bp as reports_bp
-    from scheduler.requests import bp as requests_bp
-    from scheduler.shifts import bp as shifts_bp
-    from scheduler.tasks import bp as tasks_bp
-    from scheduler.visits import bp as visits_bp
+    from scheduler.auth.blueprint import bp as auth_bp
+    from scheduler.main.blueprint import bp as main_bp
+    from scheduler.me.blueprint import bp as me_bp
+    from scheduler.menu.blueprint import bp as menu_bp
+    from scheduler.people.blueprint import bp as people_bp
+    from scheduler.reports.blueprint import bp as reports_bp
+    from scheduler.requests.blueprint import bp as requests_bp
+    from scheduler.shifts.blueprint import bp as shifts_bp
+    from scheduler.tasks.blueprint import bp as tasks_bp
+    from scheduler.visits.blueprint import bp as visits_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(menu_bp)

@@ -84,7 +84,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
-    WTF_CSRF_ENABLED = False
     BASE_URL = "http://station.test"
     HTTPS = False
 

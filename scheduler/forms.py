@@ -3,7 +3,8 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms import SelectChoice, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MOBILE_PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -61,3 +62,33 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+TOO_LONG = _l("Please keep it to %(max)d characters or fewer.")
+
+
+def text(label, max_length: int, required_message=None, field_class=StringField, **kwargs):
+    """A trimmed text field with a length limit, free of control characters."""
+    presence = DataRequired(message=required_message) if required_message else Optional()
+    return field_class(
+        label,
+        filters=[strip_text],
+        validators=[presence, Length(max=max_length, message=TOO_LONG), NoControlCharacters()],
+        **kwargs,
+    )
+
+
+def choices_after_prompt(pairs) -> list[SelectChoice]:
+    """A select's options: "— choose —" first, so that nothing is chosen by accident."""
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(value, label) for value, label in pairs]
+
+
+class ListedChoice:
+    """The value must be one of the field's choices; ``message`` says what to do instead."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
+            raise ValidationError(self.message)

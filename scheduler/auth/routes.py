@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from scheduler.access import roles_required
-from scheduler.auth import bp
+from scheduler.auth.blueprint import bp
 from scheduler.auth.forms import ChangePasswordForm, LoginForm
 from scheduler.auth.services import authenticate, change_password, end_all_sessions
 from scheduler.extensions import limiter

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from scheduler.main import routes  # noqa: E402,F401
+"""The station-independent pages: health check, language choice, the home redirect."""

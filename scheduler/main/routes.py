@@ -7,7 +7,7 @@ from flask import current_app, jsonify, redirect, request, url_for
 
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db, limiter
-from scheduler.main import bp
+from scheduler.main.blueprint import bp
 
 log = logging.getLogger("scheduler")
 

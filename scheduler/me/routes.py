@@ -4,7 +4,7 @@ from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from scheduler.access import roles_required
-from scheduler.me import bp
+from scheduler.me.blueprint import bp
 from scheduler.models import STATION_ROLES
 from scheduler.navigation import render_home_sections
 from scheduler.notices import dismiss_notice, unread_notices

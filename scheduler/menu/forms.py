@@ -5,8 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from scheduler.forms import PhoneNumber, int_or_none, normalise_phone
-from scheduler.requests.forms import ListedChoice, choices_after_prompt, text
+from scheduler.forms import (
+    ListedChoice,
+    PhoneNumber,
+    choices_after_prompt,
+    int_or_none,
+    normalise_phone,
+    text,
+)
 
 
 class CategoryForm(FlaskForm):

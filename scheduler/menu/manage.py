@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
-from scheduler.menu import bp
+from scheduler.menu.blueprint import bp
 from scheduler.menu.forms import CategoryForm, ServiceForm
 from scheduler.menu.services import (
     DOWN,

@@ -16,7 +16,7 @@ from flask_limiter.errors import RateLimitExceeded
 from scheduler.errors import render_error
 from scheduler.extensions import db, limiter
 from scheduler.forms import normalise_phone
-from scheduler.menu import bp
+from scheduler.menu.blueprint import bp
 from scheduler.menu.routes import get_public_station_or_404, get_published_service_or_404
 from scheduler.models import ServiceRequest, Station
 from scheduler.rendering import form_status, private, render, wants_fragment

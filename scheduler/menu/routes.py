@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from scheduler.extensions import db
 from scheduler.forms import search_words
-from scheduler.menu import bp
+from scheduler.menu.blueprint import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
     group_by_category,

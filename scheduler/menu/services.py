@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
+from scheduler.access import in_station
 from scheduler.extensions import db
 from scheduler.models import Service, ServiceCategory, User
 from scheduler.rules import RuleViolation
@@ -13,6 +14,18 @@ SEARCH_MAX_LENGTH = 50
 
 
 # Reading ----------------------------------------------------------------------
+
+
+def station_services() -> list[Service]:
+    """The current station's menu services in menu order, published or not."""
+    return list(
+        db.session.scalars(
+            in_station(Service)
+            .join(Service.category)
+            .options(contains_eager(Service.category))
+            .order_by(ServiceCategory.sort_order, ServiceCategory.id, Service.sort_order, Service.id)
+        )
+    )
 
 
 def published_services(station_id: int, category_id: int | None = None, search: str = "") -> list[Service]:

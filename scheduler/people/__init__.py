@@ -1,11 +1,1 @@
-from flask import Blueprint
-from flask_babel import lazy_gettext as _l
-
-from scheduler.models import Role
-from scheduler.navigation import add_nav_item
-
-bp = Blueprint("people", __name__)
-add_nav_item(bp, "people.accounts", _l("Accounts"), (Role.ADMIN,), order=80)
-add_nav_item(bp, "people.stations", _l("Stations"), (Role.SUPERADMIN,), order=10)
-
-from scheduler.people import routes  # noqa: E402,F401
+"""Accounts, stations and the station's own details."""

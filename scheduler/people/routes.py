@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
 from scheduler.models import Kind, Role, Station, User
-from scheduler.people import bp
+from scheduler.people.blueprint import bp
 from scheduler.people.forms import AccountFilterForm, AccountForm, NewStationForm, StationForm
 from scheduler.people.services import (
     account_filter,

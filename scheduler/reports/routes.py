@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from scheduler.access import current_station_id, roles_required
 from scheduler.models import STAFF_ROLES
 from scheduler.rendering import private, render, wants_fragment
-from scheduler.reports import bp
+from scheduler.reports.blueprint import bp
 from scheduler.reports.export import attachment, hours_csv
 from scheduler.reports.monthly import monthly_report, volunteer_hours
 from scheduler.reports.months import (

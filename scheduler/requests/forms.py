@@ -3,39 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional
 
-from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
+from scheduler.forms import (
+    ListedChoice,
+    PhoneNumber,
+    choices_after_prompt,
+    int_or_none,
+    normalise_phone,
+    text,
+)
 from scheduler.models import RATING_RANGE
-
-TOO_LONG = _l("Please keep it to %(max)d characters or fewer.")
-
-
-def text(label, max_length: int, required_message=None, field_class=StringField, **kwargs):
-    """A trimmed text field with a length limit, free of control characters."""
-    presence = DataRequired(message=required_message) if required_message else Optional()
-    return field_class(
-        label,
-        filters=[strip_text],
-        validators=[presence, Length(max=max_length, message=TOO_LONG), NoControlCharacters()],
-        **kwargs,
-    )
-
-
-def choices_after_prompt(pairs) -> list[SelectChoice]:
-    """A select's options: "— choose —" first, so that nothing is chosen by accident."""
-    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(value, label) for value, label in pairs]
-
-
-class ListedChoice:
-    """The value must be one of the field's choices; ``message`` says what to do instead."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
-            raise ValidationError(self.message)
 
 
 class RequestForm(FlaskForm):

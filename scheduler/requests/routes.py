@@ -13,10 +13,11 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.forms import search_words
+from scheduler.menu.services import station_services
 from scheduler.models import STAFF_ROLES, RequestState, Role, Service, ServiceRequest
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, private, render, wants_fragment
-from scheduler.requests import bp
+from scheduler.requests.blueprint import bp
 from scheduler.requests.forms import DeclineForm, ProxyRequestForm
 from scheduler.requests.queries import InboxFilter, inbox_query, ratings_by_service, state_counts
 from scheduler.requests.services import (
@@ -32,10 +33,6 @@ from scheduler.tasks.dispatch import candidates_for
 from scheduler.tasks.forms import TaskFromRequestForm
 
 PER_PAGE = 30
-
-
-def station_services() -> list[Service]:
-    return list(db.session.scalars(in_station(Service).order_by(Service.title)))
 
 
 def decline_form_for(service_request: ServiceRequest, formdata=None) -> DeclineForm:

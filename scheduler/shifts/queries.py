@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from scheduler.access import in_station
 from scheduler.calendar_feed import FeedEvent
@@ -18,8 +18,6 @@ from scheduler.models import (
     Assignment,
     AssignmentState,
     Role,
-    Service,
-    ServiceCategory,
     Shift,
     ShiftKind,
     User,
@@ -173,18 +171,6 @@ def waitlist_of(shift: Shift) -> list[WaitlistEntry]:
             .where(WaitlistEntry.shift_id == shift.id)
             .options(selectinload(WaitlistEntry.user))
             .order_by(WaitlistEntry.id)
-        )
-    )
-
-
-def station_services() -> list[Service]:
-    """The current station's menu services in menu order, published or not, to link shifts to."""
-    return list(
-        db.session.scalars(
-            in_station(Service)
-            .join(Service.category)
-            .options(contains_eager(Service.category))
-            .order_by(ServiceCategory.sort_order, ServiceCategory.id, Service.sort_order, Service.id)
         )
     )
 

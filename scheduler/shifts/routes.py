@@ -9,10 +9,12 @@ from wtforms.fields.choices import SelectChoice
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
+from scheduler.menu.services import station_services
 from scheduler.models import STAFF_ROLES, STATION_AREAS, Assignment, AssignmentState, Shift
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
-from scheduler.shifts import bp, planning, services
+from scheduler.shifts import planning, services
+from scheduler.shifts.blueprint import bp
 from scheduler.shifts.forms import (
     SCOPE_LATER,
     AssignForm,
@@ -24,7 +26,6 @@ from scheduler.shifts.forms import (
 from scheduler.shifts.queries import (
     candidates_for,
     people_hours,
-    station_services,
     waiting_counts,
     waitlist_of,
     week_board,

@@ -16,7 +16,8 @@ from scheduler.extensions import db
 from scheduler.models import STATION_ROLES, Assignment, CalendarFeed, Shift
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
-from scheduler.shifts import bp, services
+from scheduler.shifts import services
+from scheduler.shifts.blueprint import bp
 from scheduler.shifts.forms import DeclineForm
 from scheduler.shifts.home import my_shifts
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Station
-from scheduler.tasks import bp
+from scheduler.tasks.blueprint import bp
 from scheduler.tasks.planning import generate_due_visits
 
 

@@ -33,7 +33,8 @@ from scheduler.models import (
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
-from scheduler.tasks import bp, dispatch, planning, services
+from scheduler.tasks import dispatch, planning, services
+from scheduler.tasks.blueprint import bp
 from scheduler.tasks.dashboard import batch_progress, build_dashboard
 from scheduler.tasks.forms import (
     CheckAllForm,

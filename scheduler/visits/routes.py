@@ -16,7 +16,7 @@ from scheduler.models import STAFF_ROLES, Beneficiary, BeneficiaryAccess, Buildi
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
-from scheduler.visits import bp
+from scheduler.visits.blueprint import bp
 from scheduler.visits.forms import AccessLogFilterForm, BeneficiaryFilterForm, BeneficiaryForm
 from scheduler.visits.privacy import shows_personal_data
 from scheduler.visits.services import access_log_query, record_access, save_beneficiary
