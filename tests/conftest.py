@@ -11,6 +11,9 @@ from itertools import count
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.security import generate_password_hash
 
 from scheduler import create_app
@@ -63,6 +66,39 @@ def empty_tables(app) -> None:
                     connection.execute(table.delete())
 
 
+STATE_CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+NO_CSRF_TOKEN = {"X-CSRFToken": ""}  # headers for a request that must carry no token at all
+
+
+class CsrfClient(FlaskClient):
+    """A test client for an app with CSRF protection on, as in production.
+
+    A state-changing request that carries no token of its own (no ``csrf_token`` field, no
+    ``X-CSRFToken`` header) gets the one a page of this client's session would hold, so that
+    tests about other rules stay short. Tests about the token itself send their own (an empty
+    header sends none); ``tests/forms.py::submit_form`` sends only what the page carries.
+    """
+
+    def open(self, *args, **kwargs):
+        method = str(kwargs.get("method", "GET")).upper()
+        if method in STATE_CHANGING_METHODS:
+            headers = Headers(kwargs.get("headers") or {})
+            data = kwargs.get("data")
+            carries_token = isinstance(data, dict | MultiDict) and "csrf_token" in data
+            if "X-CSRFToken" not in headers and not carries_token:
+                headers["X-CSRFToken"] = self.csrf_token()
+                kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """A valid token for this client's session, made as Flask-WTF's ``generate_csrf`` does."""
+        config = self.application.config
+        with self.session_transaction() as session:
+            raw = session.setdefault(config["WTF_CSRF_FIELD_NAME"], os.urandom(20).hex())
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
 @pytest.fixture
 def app_factory(database_url):
     """Build an app with extra settings, e.g. ``app_factory(WTF_CSRF_ENABLED=True)``.
@@ -76,6 +112,7 @@ def app_factory(database_url):
     def build(**overrides):
         settings = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
         app = create_app(type("PerTestConfig", (TestConfig,), settings))
+        app.test_client_class = CsrfClient
         empty_tables(app)
         apps.append(app)
         return app

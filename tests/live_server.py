@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from werkzeug.serving import make_server
 
 from tests.conftest import TEST_PASSWORD
+from tests.forms import page_csrf_header
 
 
 @contextmanager
@@ -47,6 +48,7 @@ class HttpSession:
 
     def __init__(self, base_url: str):
         self.base_url = base_url
+        self.csrf_token: str | None = None
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
@@ -54,13 +56,26 @@ class HttpSession:
     def request(
         self, method: str, path: str, data: dict | None = None, headers: dict | None = None
     ) -> Answer:
+        headers = dict(headers or {})
+        if method == "POST" and "csrf_token" not in (data or {}) and "X-CSRFToken" not in headers:
+            # As htmx does: the token of the last page this visitor was shown.
+            headers["X-CSRFToken"] = self.csrf_token or self._fetch_csrf_token()
         body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method == "POST" else None
-        req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers or {})
+        req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers)
         try:
             with self.opener.open(req, timeout=60) as response:
-                return Answer(response.status, response.read().decode(), response.headers.get("Location"))
+                answer = Answer(response.status, response.read().decode(), response.headers.get("Location"))
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read().decode(), error.headers.get("Location"))
+            answer = Answer(error.code, error.read().decode(), error.headers.get("Location"))
+        self.csrf_token = page_csrf_header(answer.body) or self.csrf_token
+        return answer
+
+    def _fetch_csrf_token(self) -> str:
+        """The token from a page this visitor may open: /me when signed in, else the sign-in page."""
+        for path in ("/me", "/auth/login"):
+            if self.get(path).status == 200 and self.csrf_token:
+                break
+        return self.csrf_token or ""
 
     def get(self, path: str, **kwargs) -> Answer:
         return self.request("GET", path, **kwargs)
@@ -71,6 +86,7 @@ class HttpSession:
     def login(self, username: str, password: str = TEST_PASSWORD) -> "HttpSession":
         answer = self.post("/auth/login", {"username": username, "password": password})
         assert answer.status == 302, f"login failed for {username}: {answer.status}"
+        self.csrf_token = None  # signing in may start a new session, with a token of its own
         return self
 
 

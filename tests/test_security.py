@@ -2,10 +2,8 @@
 
 import re
 
-import pytest
-
 from scheduler.models import Role
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import NO_CSRF_TOKEN, TEST_PASSWORD
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -42,23 +40,18 @@ def test_pages_load_nothing_from_another_host(client):
     assert "<script>" not in html, "no inline scripts: the CSP would block them"
 
 
-@pytest.fixture
-def csrf_app(app_factory):
-    return app_factory(WTF_CSRF_ENABLED=True)
-
-
-def test_form_post_without_csrf_token_is_refused(csrf_app, make_station):
-    client = csrf_app.test_client()
-    response = client.post("/auth/login", data={"username": "x", "password": "y"})
+def test_form_post_without_csrf_token_is_refused(client, make_station):
+    response = client.post("/auth/login", data={"username": "x", "password": "y"}, headers=NO_CSRF_TOKEN)
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
 
 
-def test_htmx_post_needs_the_csrf_header(csrf_app, make_station):
-    client = csrf_app.test_client()
+def test_htmx_post_needs_the_csrf_header(client, make_station):
     html = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-    without = client.post("/language", data={"language": "en"}, headers={"HX-Request": "true"})
+    without = client.post(
+        "/language", data={"language": "en"}, headers={"HX-Request": "true", **NO_CSRF_TOKEN}
+    )
     assert without.status_code == 400
     with_header = client.post(
         "/language", data={"language": "en"}, headers={"HX-Request": "true", "X-CSRFToken": token}

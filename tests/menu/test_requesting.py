@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import RequestState, Service, ServiceCategory, ServiceRequest
-from tests.conftest import form_error, persist
+from tests.conftest import NO_CSRF_TOKEN, form_error, persist
 from tests.menu.conftest import buildings_of, count_rows
 
 
@@ -151,9 +151,7 @@ def test_request_pages_are_not_cached(client, make_service):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_form_needs_its_csrf_token(app_factory, make_station, resident_form):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    client = app.test_client()
+def test_the_form_needs_its_csrf_token(app, client, make_station, resident_form):
 
     station = make_station(slug="csrf-station")
     category = persist(app, ServiceCategory(station_id=station.id, name="关爱老人"))
@@ -165,7 +163,7 @@ def test_the_form_needs_its_csrf_token(app_factory, make_station, resident_form)
     )
     building = buildings_of(app, station)[0]
     url = f"/s/csrf-station/services/{service.id}/request"
-    response = client.post(url, data=resident_form(building_id=str(building.id)))
+    response = client.post(url, data=resident_form(building_id=str(building.id)), headers=NO_CSRF_TOKEN)
     assert response.status_code == 400
     assert count_rows(app, ServiceRequest) == 0
 
