@@ -3,7 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
+from scheduler.forms import (
+    NoControlCharacters,
+    PhoneNumber,
+    int_or_none,
+    normalise_phone,
+    status_field,
+    strip_text,
+)
 from scheduler.models import KIND_LABELS, ROLE_LABELS, Role
 
 USERNAME_PATTERN = Regexp(
@@ -100,9 +107,19 @@ class AccountFilterForm(FlaskForm):
 
     q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
     kind = SelectField(_l("What they are"), validators=[Optional()])
+    status = status_field(_l("State"), _l("Active"), _l("Switched off"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _l("Everyone"))] + [
             (kind.value, label) for kind, label in KIND_LABELS.items()
         ]
+
+
+class AdminStatusForm(FlaskForm):
+    """The station list's filter: which station administrators to show."""
+
+    class Meta:
+        csrf = False
+
+    status = status_field(_l("Administrators"), _l("Active"), _l("Switched off"))

@@ -10,16 +10,18 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
+from scheduler.forms import status_criteria
 from scheduler.models import Kind, Role, Station, User
 from scheduler.people.blueprint import bp
 from scheduler.people.forms import (
     AccountFilterForm,
     AccountForm,
+    AdminStatusForm,
     EditAccountForm,
     NewStationForm,
     StationForm,
 )
-from scheduler.people.invitations import open_invitation, revoke_invitation
+from scheduler.people.invitations import open_invitation, open_invitations_by_user, revoke_invitation
 from scheduler.people.services import (
     account_filter,
     create_invited_account,
@@ -61,11 +63,16 @@ def invitation_slip(user: User, link: str):
 def accounts():
     filters = AccountFilterForm(request.args)
     filters.validate()
-    query = account_filter(in_station(User), filters.q.data or "", filters.kind.data or "")
+    query = account_filter(
+        in_station(User), filters.q.data or "", filters.kind.data or "", filters.status.data or ""
+    )
     users = db.session.scalars(
         query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
-    return render("people/accounts.html", block="results", users=users, filters=filters)
+    invitations = open_invitations_by_user(user.id for user in users)
+    return render(
+        "people/accounts.html", block="results", users=users, filters=filters, invitations=invitations
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -110,14 +117,23 @@ def edit_account(user_id: int):
 @bp.get("/stations")
 @roles_required(Role.SUPERADMIN)
 def stations():
+    filters = AdminStatusForm(request.args)
     all_stations = db.session.scalars(sa.select(Station).order_by(Station.name)).all()
     admins = db.session.scalars(
-        sa.select(User).where(User.role == Role.ADMIN).order_by(User.display_name)
+        sa.select(User)
+        .where(User.role == Role.ADMIN, *status_criteria(User.active, filters.status.data))
+        .order_by(User.active.desc(), User.display_name)
     ).all()
     admins_by_station: dict[int, list[User]] = {}
     for admin in admins:
         admins_by_station.setdefault(admin.station_id, []).append(admin)
-    return render("people/stations.html", stations=all_stations, admins_by_station=admins_by_station)
+    return render(
+        "people/stations.html",
+        stations=all_stations,
+        admins_by_station=admins_by_station,
+        invitations=open_invitations_by_user(admin.id for admin in admins),
+        filters=filters,
+    )
 
 
 def form_fields(form) -> dict:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from scheduler.access import in_station
 from scheduler.extensions import db
+from scheduler.forms import status_criteria
 from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.people.invitations import NO_PASSWORD_YET, issue_invitation, revoke_invitations
 from scheduler.rules import RuleViolation
@@ -15,8 +16,9 @@ def station_buildings() -> list[Building]:
     return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
-def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Select:
-    """Narrow an account query by a name/username/phone fragment and by kind."""
+def account_filter(query: sa.Select, text: str = "", kind: str = "", status: str = "") -> sa.Select:
+    """Narrow an account query by a name/username/phone fragment, by kind and by active or not."""
+    query = query.where(*status_criteria(User.active, status))
     if text:
         pattern = f"%{text.lower()}%"
         query = query.where(
