@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from scheduler.access import in_station
+from scheduler.auth.services import end_all_sessions
 from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Station, User
 from scheduler.rules import RuleViolation
@@ -112,7 +113,7 @@ def update_account(
     if new_password:
         user.set_password(new_password)
     if ends_sessions:
-        user.end_all_sessions()
+        end_all_sessions(user)
     db.session.commit()
     return user
 
