@@ -54,6 +54,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_cli(app)
     logging.getLogger("scheduler").setLevel(logging.INFO)
+    from scheduler.log_masking import mask_logger
+
+    mask_logger(logging.getLogger("werkzeug"))  # the development server's request log
     return app
 
 
