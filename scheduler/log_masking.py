@@ -7,8 +7,9 @@ reads the logs. ``TOKEN_ROUTES`` lists every such route (the path before the tok
 one place; ``tests/test_log_masking.py`` fails when a route with a ``<token>`` argument
 is missing from it.
 
-gunicorn uses ``MaskingLogger`` through ``gunicorn.conf.py``; the development server's
-log (``werkzeug``) gets the same filter in ``create_app``.
+gunicorn uses ``MaskingLogger`` through ``gunicorn.conf.py``; the app's own logger (Flask's
+"Exception on <path>") and the development server's log (``werkzeug``) get the same filter
+in ``create_app``.
 """
 
 import logging

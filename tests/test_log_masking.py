@@ -93,6 +93,16 @@ def test_error_log_and_development_server_log_are_masked(app, caplog):
     assert SECRET not in caplog.text and f"/shifts/feed/{MASK}.ics" in caplog.text
 
 
+def test_the_apps_own_error_log_masks_the_failing_path(app, caplog):
+    with app.test_request_context(f"/r/{SECRET}"), caplog.at_level(logging.ERROR, logger="scheduler"):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            app.log_exception(sys.exc_info())
+    assert f"Exception on /r/{MASK} [GET]" in caplog.text
+    assert SECRET not in caplog.text
+
+
 def test_a_real_gunicorn_with_the_shipped_config_masks_tokens_and_warns(database_url, tmp_path):
     """gunicorn -c gunicorn.conf.py on loopback, two workers, memory:// counters; bounded."""
     port = free_port()

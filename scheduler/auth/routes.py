@@ -32,6 +32,15 @@ def home_url() -> str:
     return url_for("me.home")
 
 
+def held_back(form: LoginForm, seconds: int):
+    """The sign-in form again, answered 429 with how long to wait (also as Retry-After)."""
+    wait = format_timedelta(timedelta(seconds=seconds), threshold=1.5)
+    form.form_errors.append(_("Too many failed sign-ins. Please wait %(wait)s and try again.", wait=wait))
+    response = render("auth/login.html", form=form, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -48,13 +57,7 @@ def login():
             remember_device(request, response, attempt.user)
             return response
         if attempt.wait_seconds:
-            wait = format_timedelta(timedelta(seconds=attempt.wait_seconds), threshold=1.5)
-            form.form_errors.append(
-                _("Too many failed sign-ins. Please wait %(wait)s and try again.", wait=wait)
-            )
-            response = render("auth/login.html", form=form, status=429)
-            response.headers["Retry-After"] = str(attempt.wait_seconds)
-            return response
+            return held_back(form, attempt.wait_seconds)
         # One message whatever went wrong: it must not reveal which usernames exist.
         form.form_errors.append(_("Wrong username or password."))
     return render("auth/login.html", form=form, status=form_status(form))
