@@ -54,6 +54,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_cli(app)
     logging.getLogger("scheduler").setLevel(logging.INFO)
+    from scheduler.log_masking import mask_logger
+
+    mask_logger(app.logger)  # "Exception on /r/<token> [GET]" when a request fails
+    mask_logger(logging.getLogger("werkzeug"))  # the development server's request log
     return app
 
 

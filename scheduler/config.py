@@ -25,6 +25,22 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def rate_limit_storage_uri(environ=os.environ) -> str:
+    """Where rate-limit counters live: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
+def separate_counters_warning(storage_uri: str, workers: int) -> str | None:
+    """The warning for several worker processes that each keep their own counters, or None."""
+    if workers > 1 and storage_uri.startswith("memory://"):
+        return (
+            f"Rate limits are kept in memory:// by each of {workers} workers, so every limit is "
+            f"{workers} times looser than configured. Set REDIS_URL (or RATELIMIT_STORAGE_URI) "
+            "so that the workers count together."
+        )
+    return None
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
@@ -40,10 +56,13 @@ class Config:
     # The secretary's dashboard lists home-visit tasks assigned longer ago than this and not yet accepted.
     TASK_ACCEPT_WITHIN_HOURS = int(os.environ.get("TASK_ACCEPT_WITHIN_HOURS", "4"))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = rate_limit_storage_uri()
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Sign-in throttling (scheduler/auth/throttle.py; the numbers are argued in the README).
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
+    LOGIN_LIMIT_KNOWN_DEVICE = os.environ.get("LOGIN_LIMIT_KNOWN_DEVICE", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", "600"))
     # Invitation (set-password) links: how long they work, and how often one address may try them.
     INVITATION_VALID_HOURS = int(os.environ.get("INVITATION_VALID_HOURS", "72"))
     INVITATION_LIMIT_PER_ADDRESS = os.environ.get("INVITATION_LIMIT_PER_ADDRESS", "20 per 15 minutes")
@@ -63,6 +82,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_NAME = "remember_token"
+    # Also the longest a sign-in lasts, remembered or not (see scheduler/auth/services.py).
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

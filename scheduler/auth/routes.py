@@ -1,14 +1,16 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from scheduler.access import roles_required
 from scheduler.auth.blueprint import bp
 from scheduler.auth.forms import ChangePasswordForm, LoginForm
-from scheduler.auth.services import authenticate, change_password, end_all_sessions
-from scheduler.extensions import limiter
+from scheduler.auth.known_devices import device_marks, remember_device
+from scheduler.auth.services import change_password, end_session, sign_in, sign_out_everywhere
 from scheduler.models import Role
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
@@ -30,40 +32,36 @@ def home_url() -> str:
     return url_for("me.home")
 
 
-def failed_login(response) -> bool:
-    # Only failed attempts count towards the limits; a success redirects.
-    return request.method == "POST" and response.status_code != 302
-
-
-def login_username_key() -> str:
-    return "login-username:" + request.form.get("username", "").strip().lower()
+def held_back(form: LoginForm, seconds: int):
+    """The sign-in form again, answered 429 with how long to wait (also as Retry-After)."""
+    wait = format_timedelta(timedelta(seconds=seconds), threshold=1.5)
+    form.form_errors.append(_("Too many failed sign-ins. Please wait %(wait)s and try again.", wait=wait))
+    response = render("auth/login.html", form=form, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=failed_login,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
-    key_func=login_username_key,
-    methods=["POST"],
-    deduct_when=failed_login,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(home_url())
     form = LoginForm()
     if form.validate_on_submit():
+        address = request.remote_addr or ""
         try:
-            user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+            attempt = sign_in(form.username.data, form.password.data, address, device_marks(request))
         except RuleViolation as violation:
             violation.attach_to(form)
         else:
-            if user is not None:
-                login_user(user, remember=form.remember.data)
-                return redirect(safe_next_url(request.args.get("next")) or home_url())
+            if attempt.user is not None:
+                # A new session: nothing from before signing in (the CSRF token included) carries over.
+                session.clear()
+                login_user(attempt.user, remember=form.remember.data)
+                response = redirect(safe_next_url(request.args.get("next")) or home_url())
+                remember_device(request, response, attempt.user)
+                return response
+            if attempt.wait_seconds:
+                return held_back(form, attempt.wait_seconds)
             # One message whatever went wrong: it must not reveal which usernames exist.
             form.form_errors.append(_("Wrong username or password."))
     return render("auth/login.html", form=form, status=form_status(form))
@@ -71,6 +69,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_session(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -79,7 +79,7 @@ def logout():
 @bp.post("/logout-everywhere")
 @roles_required()
 def logout_everywhere():
-    end_all_sessions(current_user)
+    sign_out_everywhere(current_user)
     logout_user()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
@@ -95,8 +95,11 @@ def password():
         except RuleViolation as violation:
             violation.attach_to(form)
         else:
-            # The old sessions ended; this device signs in again with the new version.
-            login_user(current_user._get_current_object())
+            # The old sessions ended; this device goes on in the new one, remembered if it was.
+            user = current_user._get_current_object()
+            login_user(user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
             flash(_("Your password is changed. Other devices are signed out."), "success")
-            return redirect(home_url())
+            response = redirect(home_url())
+            remember_device(request, response, user)
+            return response
     return render("auth/password.html", form=form, status=form_status(form))

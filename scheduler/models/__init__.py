@@ -12,6 +12,7 @@ from scheduler.models.core import (
     Station,
     StationScoped,
     User,
+    UserSession,
     enum_column,
     new_token,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "TaskKind",
     "TaskState",
     "User",
+    "UserSession",
     "VisitRecord",
     "WaitlistEntry",
     "enum_column",

@@ -124,6 +124,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session at once: part of the id Flask-Login keeps in cookies.
     session_version: Mapped[int] = mapped_column(default=1)
+    # The key of the device session this request runs in (see UserSession); not stored here.
+    session_key = ""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -143,7 +145,8 @@ class User(UserMixin, db.Model):
         self.session_version += 1
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and remember cookies: user, version, device."""
+        return f"{self.id}:{self.session_version}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:
@@ -155,6 +158,20 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+class UserSession(db.Model):
+    """One signed-in device. Its key travels in the cookies; only its hash is kept here.
+
+    Signing out deletes the row, so copies of that device's cookies stop working while
+    the person's other devices stay signed in.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Notice(db.Model):

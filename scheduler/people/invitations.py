@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from scheduler.auth.services import end_all_sessions, start_session
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Invitation, InvitationState, User
@@ -121,7 +122,9 @@ def find_invitation(token: str) -> Lookup:
 
 
 def use_invitation(token: str, password: str) -> User:
-    """Set the person's password through their link, once; every older session ends. Commits.
+    """Set the person's password through their link, once, and sign this device in. Commits.
+
+    As with a password change, every older session ends and the calendar feed gets a new address.
 
     The link is marked used by a conditional update, so two posts of the same link
     (a double tap, two phones) cannot both succeed.
@@ -141,8 +144,8 @@ def use_invitation(token: str, password: str) -> User:
         raise RuleViolation(_("This link no longer works."))
     user = lookup.invitation.user
     user.set_password(password)
-    user.end_all_sessions()
-    db.session.commit()
+    end_all_sessions(user)
+    start_session(user)  # commits: the link is used, the password set and this device signed in at once
     return user
 
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from scheduler.access import in_station
+from scheduler.auth.services import end_all_sessions
 from scheduler.extensions import db
 from scheduler.forms import status_criteria
 from scheduler.models import Building, Kind, Role, Station, User
@@ -137,7 +138,7 @@ def update_account(
         revoke_invitations(user)
     user.active = active
     if ends_sessions:
-        user.end_all_sessions()
+        end_all_sessions(user)
     db.session.commit()
     return user
 

@@ -4,11 +4,12 @@ Public: the token is the only credential. Responses are never stored by a cache 
 in the browser history, and one address may try only so many links.
 """
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
 from scheduler.auth.forms import NewPasswordForm
+from scheduler.auth.known_devices import remember_device
 from scheduler.extensions import limiter
 from scheduler.models import InvitationState, Role
 from scheduler.people.blueprint import bp
@@ -39,9 +40,14 @@ def invitation(token: str):
         except RuleViolation:
             # Used or revoked between the page and the post (a double tap, a second phone).
             return closed_link(find_invitation(token).state)
+        session.clear()  # a new session, as at any sign-in
         login_user(user)
         flash(_("Welcome, %(name)s. Your password is set.", name=user.display_name), "success")
-        return redirect(url_for("people.stations") if user.role == Role.SUPERADMIN else url_for("me.home"))
+        response = redirect(
+            url_for("people.stations") if user.role == Role.SUPERADMIN else url_for("me.home")
+        )
+        remember_device(request, response, user)
+        return response
     return private(
         render(
             "people/invitation.html",

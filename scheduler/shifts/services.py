@@ -501,6 +501,15 @@ def record_attendance(shift_id: int, attended_user_ids: set[int]) -> Shift:
 # Calendar feeds ------------------------------------------------------------------------
 
 
+def renew_existing_feed(user: User) -> None:
+    """In the caller's transaction: a feed the person has gets a new token, the old address 404s."""
+    db.session.execute(
+        sa.update(CalendarFeed)
+        .where(CalendarFeed.user_id == user.id)
+        .values(token=new_token(), created_at=utcnow())
+    )
+
+
 def renew_calendar_feed(user: User) -> CalendarFeed:
     """Give the person a new secret feed address; the old one stops working at once."""
     with transaction():

@@ -24,3 +24,16 @@ def test_public_start_page_and_login_fit_a_phone(live_server, page, station):
     assert not has_horizontal_scroll(page)
     box = page.locator("main button[type=submit]").bounding_box()
     assert box["height"] >= 44
+
+
+def test_a_held_back_sign_in_says_how_long_to_wait_on_a_phone(live_server, page, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    for _ in range(5):
+        sign_in(page, live_server, volunteer.username, "wrong-password-x")
+        assert "用户名或密码不正确" in page.locator("main").inner_text()
+    sign_in(page, live_server, volunteer.username, TEST_PASSWORD)
+    message = page.locator("main").inner_text()
+    assert "登录失败次数太多，请等待15分钟后再试" in message
+    assert page.locator("#username").input_value() == volunteer.username
+    assert not has_horizontal_scroll(page)
+    screenshot(page, "sign-in-held-back-360")
