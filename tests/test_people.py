@@ -301,3 +301,8 @@ def test_station_list_marks_and_filters_switched_off_administrators(superadmin_c
     assert "在岗书记" in active_only and "离任书记" not in active_only
     inactive_only = superadmin_client.get("/people/stations?status=inactive").get_data(as_text=True)
     assert "在岗书记" not in inactive_only and "离任书记" in inactive_only
+
+
+def test_the_role_of_a_new_account_starts_at_volunteer(admin_client):
+    role = form_on(admin_client, "/people/new").named("role")[0]
+    assert [value for value, selected in role.options if selected] == ["volunteer"]
