@@ -192,7 +192,8 @@ def test_the_new_account_page_shows_the_link_once_with_a_qr_code_and_is_private(
 
 
 def test_the_account_list_shows_open_invitations_with_their_expiry_and_withdraws_them(app, admin_client):
-    submit_form(admin_client, "/people/new", new_account())
+    slip = submit_form(admin_client, "/people/new", new_account()).get_data(as_text=True)
+    link = re.search(r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', slip).group(1)
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "liuxf"))
         expires = db.session.scalar(sa.select(Invitation.expires_at).where(Invitation.user_id == user.id))
@@ -204,6 +205,8 @@ def test_the_account_list_shows_open_invitations_with_their_expiry_and_withdraws
     assert "邀请链接有效至" not in admin_client.get("/people/").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(Invitation.revoked_at)) is not None
+    withdrawn = app.test_client().get(link)
+    assert withdrawn.status_code == 410 and "此链接已被收回" in withdrawn.get_data(as_text=True)
 
 
 def test_a_fresh_link_from_the_edit_page_replaces_the_old_one(app, admin_client, make_user):
