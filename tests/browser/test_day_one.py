@@ -119,3 +119,38 @@ def test_a_resident_registered_on_a_phone_gets_her_visit_from_generate_visits(
     screenshot(page, "day-one-7-task-for-resident-360")
     page.goto(f"{live_server}/beneficiaries/?status=active")
     assert "周桂芳" in page.locator("#results").inner_text()
+
+
+def test_the_street_office_adds_a_stations_first_administrator_with_a_link(
+    app, live_server, page, make_user, station
+):
+    app.config["BASE_URL"] = live_server
+    street = make_user(Role.SUPERADMIN)
+    make_user(Role.ADMIN, display_name="离任书记", active=False)
+    sign_in(page, live_server, street.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/people/stations")
+    page.get_by_role("link", name="添加管理员").click()
+    page.get_by_label("姓名").fill("刘书记")
+    page.get_by_label("用户名（登录用）").fill("liu.secretary")
+    page.get_by_role("button", name="创建并获取链接").click()
+    link = page.locator("#invitation-link").inner_text()
+    page.get_by_role("link", name="返回列表").click()
+    admins = page.locator(".admin-list").inner_text()
+    assert "刘书记" in admins and "邀请链接有效至" in admins
+    assert "离任书记" in admins and "已停用" in admins
+    screenshot(page, "day-one-8-stations-with-admins-360")
+    assert not has_horizontal_scroll(page)
+
+    phone = page.context.browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN"
+    ).new_page()
+    try:
+        phone.goto(link)
+        phone.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
+        phone.get_by_label("再次输入新密码").fill(NEW_PASSWORD)
+        phone.get_by_role("button", name="设置密码并登录").click()
+        phone.wait_for_url(f"{live_server}/me")
+        phone.goto(f"{live_server}/people/")
+        assert "账号管理" in phone.locator("h1").inner_text()
+    finally:
+        phone.context.close()
