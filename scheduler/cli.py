@@ -4,7 +4,7 @@ import sys
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from scheduler.auth.passwords import password_problem
 from scheduler.extensions import db
@@ -67,11 +67,16 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
     @click.option("--station", "station_slug", default=None, help="Station slug (not for superadmin).")
     @click.option("--name", "display_name", default=None, help="Display name (default: username).")
+    @click.option(
+        "--invite",
+        is_flag=True,
+        help="Print a one-time link for the person to choose their own password (no password prompt).",
+    )
     def create_user_command(
-        username: str, role: str, station_slug: str | None, display_name: str | None
+        username: str, role: str, station_slug: str | None, display_name: str | None, invite: bool
     ) -> None:
-        """Create an account; the password is read from a prompt or standard input."""
-        from scheduler.people.services import create_account
+        """Create an account; password from a prompt or standard input, or chosen via an --invite link."""
+        from scheduler.people.services import create_account, create_invited_account
 
         station_id = None
         if role != Role.SUPERADMIN:
@@ -82,15 +87,17 @@ def register_cli(app: Flask) -> None:
             if len(stations) != 1:
                 raise click.ClickException("Name the station with --station SLUG.")
             station_id = stations[0].id
-        password = read_password(username)
+        fields = dict(
+            station_id=station_id, username=username, display_name=display_name or username, role=Role(role)
+        )
         try:
-            create_account(
-                station_id=station_id,
-                username=username,
-                display_name=display_name or username,
-                role=Role(role),
-                password=password,
-            )
+            if invite:
+                _user, link = create_invited_account(issued_by=None, **fields)
+            else:
+                create_account(password=read_password(username), **fields)
         except RuleViolation as violation:
             raise click.ClickException(violation.message) from None
         click.echo(f"User {username.lower()} created with role {role}.")
+        if invite:
+            hours = current_app.config["INVITATION_VALID_HOURS"]
+            click.echo(f"Give this link to the person (it works once, for {hours} hours):\n{link}")

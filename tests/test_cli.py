@@ -1,10 +1,13 @@
 """Command-line tasks: demo data, stations and accounts."""
 
+import re
+
 import sqlalchemy as sa
 
 from scheduler.demo import DEFAULT_DEMO_PASSWORD, DEMO_STATION_SLUG
 from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Station, User
+from tests.forms import submit_form
 
 
 def table_counts(app) -> dict:
@@ -86,3 +89,32 @@ def test_superadmin_needs_no_station(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(sa.select(User.station_id).where(User.username == "street")) is None
+
+
+def test_a_new_stations_first_admin_gets_an_invitation_link_from_the_command_line(app, runner):
+    runner.invoke(args=["create-station", "xingfuli", "幸福里驿站", "--buildings", "4"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "liu.secretary",
+            "--role",
+            "admin",
+            "--station",
+            "xingfuli",
+            "--name",
+            "刘书记",
+            "--invite",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    link = re.search(r"http://station\.test(/people/invite/[\w-]+)", result.output).group(1)
+    assert "72 hours" in result.output
+    new_admin = app.test_client()
+    response = submit_form(
+        new_admin, link, {"new_password": "morning-tea-2026", "confirm_password": "morning-tea-2026"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/me"
+    assert new_admin.get("/people/").status_code == 200, "signed in as the station's admin"
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "liu.secretary"))
+        assert (user.role, user.active, user.station.slug) == (Role.ADMIN, True, "xingfuli")

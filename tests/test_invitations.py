@@ -15,6 +15,7 @@ from scheduler.people.services import create_invited_account
 from scheduler.rules import RuleViolation
 from tests.conftest import TEST_PASSWORD
 from tests.forms import submit_form
+from tests.live_server import HttpSession, all_at_once, serve
 
 NEW_PASSWORD = "window-garden-2026"
 
@@ -181,3 +182,28 @@ def test_token_endpoint_is_rate_limited_per_address(app_factory):
     client = app.test_client()
     statuses = [client.get(f"/people/invite/guess-{n}").status_code for n in range(5)]
     assert statuses == [404, 404, 404, 429, 429]
+
+
+def test_one_link_posted_from_many_phones_at_once_sets_one_password(app, invite):
+    """A double tap, or the link forwarded to two phones: exactly one password wins."""
+    user_id, link = invite()
+    phones = 8
+    with serve(app) as base_url:
+        sessions = [HttpSession(base_url) for _ in range(phones)]
+        for session in sessions:
+            assert session.get(path_of(link)).status == 200  # each phone's page and token
+        answers = all_at_once(
+            [
+                lambda s=session, n=number: s.post(
+                    path_of(link),
+                    {"new_password": f"{NEW_PASSWORD}-{n}", "confirm_password": f"{NEW_PASSWORD}-{n}"},
+                )
+                for number, session in enumerate(sessions)
+            ]
+        )
+    statuses = sorted(answer.status for answer in answers)
+    assert statuses == [302] + [410] * (phones - 1), statuses
+    winner = next(number for number, answer in enumerate(answers) if answer.status == 302)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.check_password(f"{NEW_PASSWORD}-{winner}")

@@ -1,9 +1,13 @@
 """Admins keep their station's accounts; the street office keeps stations and their admins."""
 
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import Building, Kind, Role, Station, User
+from scheduler.models import Building, Invitation, Kind, Role, Station, User
 from tests.conftest import TEST_PASSWORD, form_error
 from tests.forms import form_on, submit_form
 
@@ -172,3 +176,136 @@ def test_account_list_filters_by_text_and_kind_with_and_without_htmx(admin_clien
     fragment = admin_client.get("/people/?q=孙", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and 'id="results"' in fragment
     assert "孙桂兰" in fragment and "孙建国" in fragment and "李文斌" not in fragment
+
+
+def test_the_new_account_page_shows_the_link_once_with_a_qr_code_and_is_private(app, admin_client):
+    response = submit_form(admin_client, "/people/new", new_account())
+    html = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    link = re.search(r'id="invitation-link">(http://station\.test/people/invite/[\w-]+)</a>', html).group(1)
+    assert "<svg" in html and "liuxf" in html
+    # The link is in no other page: the token is stored only hashed.
+    assert link not in admin_client.get("/people/").get_data(as_text=True)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.username == "liuxf"))
+    assert link not in admin_client.get(f"/people/{user_id}/edit").get_data(as_text=True)
+
+
+def test_the_account_list_shows_open_invitations_with_their_expiry_and_withdraws_them(app, admin_client):
+    slip = submit_form(admin_client, "/people/new", new_account()).get_data(as_text=True)
+    link = re.search(r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', slip).group(1)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "liuxf"))
+        expires = db.session.scalar(sa.select(Invitation.expires_at).where(Invitation.user_id == user.id))
+    listing = admin_client.get("/people/").get_data(as_text=True)
+    local = expires.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m-%d %H:%M")
+    assert f"邀请链接有效至 {local}" in listing
+    response = submit_form(admin_client, "/people/", form=f"/people/{user.id}/invitation/revoke")
+    assert response.status_code == 302
+    assert "邀请链接有效至" not in admin_client.get("/people/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Invitation.revoked_at)) is not None
+    withdrawn = app.test_client().get(link)
+    assert withdrawn.status_code == 410 and "此链接已被收回" in withdrawn.get_data(as_text=True)
+
+
+def test_a_fresh_link_from_the_edit_page_replaces_the_old_one(app, admin_client, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    first = submit_form(
+        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
+    )
+    second = submit_form(
+        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
+    )
+    links = [
+        re.search(
+            r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', r.get_data(as_text=True)
+        ).group(1)
+        for r in (first, second)
+    ]
+    assert links[0] != links[1]
+    public = app.test_client()
+    assert public.get(links[0]).status_code == 410
+    assert "此链接已被收回" in public.get(links[0]).get_data(as_text=True)
+    assert public.get(links[1]).status_code == 200
+
+
+def test_a_switched_off_account_gets_no_link_and_its_open_link_stops_working(app, admin_client, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    response = submit_form(
+        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
+    )
+    link = re.search(
+        r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', response.get_data(as_text=True)
+    )
+    submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    assert app.test_client().get(link.group(1)).status_code == 410
+    assert (
+        form_on(admin_client, f"/people/{volunteer.id}/edit", f"/people/{volunteer.id}/invitation")
+        .buttons()[0]
+        .disabled
+    )
+    refused = admin_client.post(f"/people/{volunteer.id}/invitation")
+    assert refused.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Invitation).where(Invitation.revoked_at.is_(None))
+            )
+            == 0
+        )
+
+
+@pytest.mark.parametrize("action", ["invitation", "invitation/revoke"])
+def test_another_stations_admin_cannot_issue_or_withdraw_links_for_your_people(
+    app, auth, make_station, make_user, action
+):
+    mine = make_user(Role.VOLUNTEER)
+    stranger_admin = auth.login(Role.ADMIN, station=make_station())
+    assert stranger_admin.post(f"/people/{mine.id}/{action}").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+
+
+def test_coordinators_and_volunteers_cannot_issue_links(coordinator_client, volunteer_client, make_user):
+    person = make_user(Role.VOLUNTEER)
+    assert coordinator_client.post(f"/people/{person.id}/invitation").status_code == 403
+    assert volunteer_client.post(f"/people/{person.id}/invitation").status_code == 403
+
+
+def test_the_street_office_gives_station_admins_links_but_not_volunteers(superadmin_client, make_user):
+    admin = make_user(Role.ADMIN)
+    volunteer = make_user(Role.VOLUNTEER)
+    response = submit_form(superadmin_client, "/people/stations", form=f"/people/{admin.id}/invitation")
+    assert response.status_code == 200 and "/people/invite/" in response.get_data(as_text=True)
+    assert superadmin_client.post(f"/people/{volunteer.id}/invitation").status_code == 404
+
+
+def test_account_list_filters_active_switched_off_or_all_and_marks_the_switched_off(admin_client, make_user):
+    make_user(Role.VOLUNTEER, display_name="在岗甲")
+    make_user(Role.VOLUNTEER, display_name="停用乙", active=False)
+
+    def names(query: str) -> set[str]:
+        html = admin_client.get(f"/people/?{query}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        return {name for name in ("在岗甲", "停用乙") if name in html}
+
+    assert names("") == names("status=") == {"在岗甲", "停用乙"}
+    assert names("status=active") == {"在岗甲"}
+    assert names("status=inactive") == {"停用乙"}
+    assert '<span class="badge off">已停用</span>' in admin_client.get("/people/").get_data(as_text=True)
+
+
+def test_station_list_marks_and_filters_switched_off_administrators(superadmin_client, make_user):
+    make_user(Role.ADMIN, display_name="在岗书记")
+    make_user(Role.ADMIN, display_name="离任书记", active=False)
+    html = superadmin_client.get("/people/stations").get_data(as_text=True)
+    assert "在岗书记" in html and "离任书记" in html and 'class="badge off"' in html
+    active_only = superadmin_client.get("/people/stations?status=active").get_data(as_text=True)
+    assert "在岗书记" in active_only and "离任书记" not in active_only
+    inactive_only = superadmin_client.get("/people/stations?status=inactive").get_data(as_text=True)
+    assert "在岗书记" not in inactive_only and "离任书记" in inactive_only
+
+
+def test_the_role_of_a_new_account_starts_at_volunteer(admin_client):
+    role = form_on(admin_client, "/people/new").named("role")[0]
+    assert [value for value, selected in role.options if selected] == ["volunteer"]

@@ -35,7 +35,8 @@ class AccountForm(FlaskForm):
         validators=[DataRequired(), Length(max=40), NoControlCharacters()],
     )
     phone = StringField(_l("Mobile phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    # Most new accounts are volunteers: a secretary who does not touch the role must not make an admin.
+    role = SelectField(_l("Role"), validators=[DataRequired()], default=Role.VOLUNTEER.value)
     kind = SelectField(_l("What they are"), validators=[Optional()])
     building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
 

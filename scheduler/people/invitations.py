@@ -42,11 +42,11 @@ def _open_criteria(now: datetime) -> list:
     return [Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now]
 
 
-def issue_invitation(user: User, issued_by: User) -> str:
+def issue_invitation(user: User, issued_by: User | None) -> str:
     """A new set-password link for ``user``; any earlier open link of theirs stops working.
 
-    Runs in the caller's transaction (nothing is committed) and returns the link, which
-    exists nowhere else: show it once.
+    Runs in the caller's transaction (nothing is committed) and returns the absolute link,
+    which exists nowhere else: show it once. ``issued_by`` is None from the command line.
     """
     now = utcnow()
     revoke_invitations(user, now=now)

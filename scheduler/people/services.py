@@ -91,7 +91,7 @@ def create_account(*, password: str, **fields) -> User:
     return user
 
 
-def create_invited_account(*, issued_by: User, **fields) -> tuple[User, str]:
+def create_invited_account(*, issued_by: User | None, **fields) -> tuple[User, str]:
     """An active account without a password, and the invitation link that lets the person set one."""
     user = _new_account(**fields)
     link = issue_invitation(user, issued_by)

@@ -10,11 +10,13 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Beneficiary, BeneficiaryAccess, Role
 from tests.conftest import form_error
+from tests.forms import form_on, submit_form
 
 HTMX = {"HX-Request": "true"}
 
 
 def valid_form(building_id: int, **overrides) -> dict:
+    """What a secretary types and ticks on /beneficiaries/new (sent with tests.forms.submit_form)."""
     data = {
         "name": "周桂芳",
         "building_id": str(building_id),
@@ -25,7 +27,7 @@ def valid_form(building_id: int, **overrides) -> dict:
         "emergency_relation": "女儿",
         "emergency_phone": "13987654321",
         "birth_year": "1941",
-        "lives_alone": "y",
+        "lives_alone": True,
         "care_notes": "耳背，请大声敲门",
         "visit_every_days": "7",
     }
@@ -49,13 +51,15 @@ def access_count(app, beneficiary_id: int | None = None) -> int:
         return query.count()
 
 
-def test_staff_register_a_resident_and_land_on_the_record(app, coordinator_client, building_ids):
-    response = coordinator_client.post("/beneficiaries/new", data=valid_form(building_ids[2]))
+def test_staff_register_a_resident_in_care_and_land_on_the_record(app, coordinator_client, building_ids):
+    assert "active" not in form_on(coordinator_client, "/beneficiaries/new").names
+    response = submit_form(coordinator_client, "/beneficiaries/new", valid_form(building_ids[2]))
     assert response.status_code == 302
     with app.app_context():
         resident = db.session.query(Beneficiary).one()
         assert (resident.name, resident.address, resident.phone) == ("周桂芳", "2号楼2单元301", "13812345678")
         assert resident.lives_alone and resident.visit_every_days == 7
+        assert resident.active, "registered residents receive visits: the form has no box to leave unticked"
         assert resident.visit_due_at is not None, "never visited: due at once"
     assert response.headers["Location"] == f"/beneficiaries/{resident.id}"
     assert "周桂芳" not in response.headers["Location"]
@@ -75,7 +79,7 @@ def test_staff_register_a_resident_and_land_on_the_record(app, coordinator_clien
     ],
 )
 def test_bad_input_is_refused_next_to_its_field_and_kept(admin_client, building_ids, field, value, message):
-    response = admin_client.post("/beneficiaries/new", data=valid_form(building_ids[1], **{field: value}))
+    response = submit_form(admin_client, "/beneficiaries/new", valid_form(building_ids[1], **{field: value}))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     error = form_error(html, field)
@@ -91,7 +95,15 @@ def test_a_building_of_another_station_is_refused(admin_client, make_station, ap
     other = make_station()
     with app.app_context():
         foreign_building = building_of(other, 1).id
-    response = admin_client.post("/beneficiaries/new", data=valid_form(foreign_building))
+    offered = [
+        value
+        for value, _chosen in form_on(admin_client, "/beneficiaries/new").named("building_id")[0].options
+    ]
+    assert str(foreign_building) not in offered
+    # A forged post (no browser sends it) is refused next to the field.
+    response = admin_client.post(
+        "/beneficiaries/new", data={**valid_form(foreign_building), "lives_alone": "y"}
+    )
     assert response.status_code == 422
     assert form_error(response.get_data(as_text=True), "building_id")
 
@@ -175,7 +187,7 @@ def test_record_pages_are_kept_out_of_caches(admin_client, make_beneficiary):
 
 def test_no_personal_data_reaches_the_application_log(admin_client, building_ids, caplog, make_task):
     with caplog.at_level(logging.DEBUG):
-        admin_client.post("/beneficiaries/new", data=valid_form(building_ids[1]))
+        submit_form(admin_client, "/beneficiaries/new", valid_form(building_ids[1]))
         make_task()
     for secret in ("周桂芳", "13812345678", "2单元301", "耳背"):
         assert secret not in caplog.text
@@ -186,11 +198,47 @@ def test_editing_keeps_the_record_and_can_switch_visits_off(
     app, admin_client, make_beneficiary, building_ids
 ):
     resident = make_beneficiary(visit_every_days=7)
-    response = admin_client.post(
+    response = submit_form(
+        admin_client,
         f"/beneficiaries/{resident.id}/edit",
-        data=valid_form(building_ids[3], name="新名字", visit_every_days="", active=""),
+        {"building_id": building_ids[3], "name": "新名字", "visit_every_days": "", "active": False},
     )
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(Beneficiary, resident.id)
         assert (saved.name, saved.active, saved.visit_due_at) == ("新名字", False, None)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_editing_without_touching_the_box_keeps_visits_as_they_were(
+    app, admin_client, make_beneficiary, active
+):
+    resident = make_beneficiary(active=active, visit_every_days=14)
+    assert form_on(admin_client, f"/beneficiaries/{resident.id}/edit").named("active")[0].checked is active
+    response = submit_form(admin_client, f"/beneficiaries/{resident.id}/edit", {"care_notes": "腿脚不便"})
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.get(Beneficiary, resident.id)
+        assert (saved.active, saved.care_notes) == (active, "腿脚不便")
+
+
+def test_register_shows_residents_without_visits_with_a_badge_and_filters_them(
+    admin_client, make_beneficiary
+):
+    make_beneficiary(name="在册甲", visit_every_days=7)
+    make_beneficiary(name="停访乙", active=False)
+    everyone = admin_client.get("/beneficiaries/").get_data(as_text=True)
+    assert "在册甲" in everyone and "停访乙" in everyone
+    assert re.search(r'<span class="badge off">不探访</span>', everyone)
+
+    def names(query: str) -> set[str]:
+        html = admin_client.get(f"/beneficiaries/?{query}", headers=HTMX).get_data(as_text=True)
+        return {name for name in ("在册甲", "停访乙") if name in html}
+
+    assert names("status=active") == {"在册甲"}
+    assert names("status=inactive") == {"停访乙"}
+    assert names("status=") == names("status=nonsense") == {"在册甲", "停访乙"}
+    offered = [
+        value for value, _chosen in form_on(admin_client, "/beneficiaries/").named("status")[0].options
+    ]
+    assert offered == ["", "active", "inactive"]

@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.models import TaskState
+from tests.forms import form_on, submit_form
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 text = st.text(max_size=80)
@@ -12,11 +13,13 @@ text = st.text(max_size=80)
 @FUZZ
 @given(name=text, room=text, phone=text, birth_year=text, every=text, notes=st.text(max_size=600))
 def test_register_form_never_fails(admin_client, name, room, phone, birth_year, every, notes):
-    response = admin_client.post(
+    buildings = form_on(admin_client, "/beneficiaries/new").named("building_id")[0].options
+    response = submit_form(
+        admin_client,
         "/beneficiaries/new",
-        data={
+        {
             "name": name,
-            "building_id": "1",
+            "building_id": buildings[1][0],
             "room": room,
             "phone": phone,
             "birth_year": birth_year,
