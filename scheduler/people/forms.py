@@ -4,8 +4,15 @@ from wtforms import BooleanField, IntegerField, PasswordField, SelectField, Stri
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from scheduler.auth.forms import StrongPassword
-from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
-from scheduler.models import KIND_LABELS, ROLE_LABELS, Role
+from scheduler.forms import (
+    NoControlCharacters,
+    PhoneNumber,
+    enum_or_none,
+    int_or_none,
+    normalise_phone,
+    strip_text,
+)
+from scheduler.models import KIND_LABELS, ROLE_LABELS, Kind, Role
 
 USERNAME_PATTERN = Regexp(
     r"^[a-z0-9_.-]{3,40}$",
@@ -29,8 +36,8 @@ class AccountForm(FlaskForm):
         validators=[DataRequired(), Length(max=40), NoControlCharacters()],
     )
     phone = StringField(_l("Mobile phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
-    kind = SelectField(_l("What they are"), validators=[Optional()])
+    role = SelectField(_l("Role"), coerce=enum_or_none(Role), validators=[DataRequired()])
+    kind = SelectField(_l("What they are"), coerce=enum_or_none(Kind), validators=[Optional()])
     building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
     password = PasswordField(
         _l("Password"),
@@ -99,7 +106,7 @@ class AccountFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
-    kind = SelectField(_l("What they are"), validators=[Optional()])
+    kind = SelectField(_l("What they are"), coerce=enum_or_none(Kind), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
-from scheduler.models import Kind, Role, Station, User
+from scheduler.models import Role, Station, User
 from scheduler.people.blueprint import bp
 from scheduler.people.forms import AccountFilterForm, AccountForm, NewStationForm, StationForm
 from scheduler.people.services import (
@@ -29,9 +29,9 @@ def account_fields(form: AccountForm) -> dict:
     return dict(
         username=form.username.data,
         display_name=form.display_name.data,
-        role=Role(form.role.data),
+        role=form.role.data,
         phone=form.phone.data or "",
-        kind=Kind(form.kind.data) if form.kind.data else None,
+        kind=form.kind.data,
         building_id=form.building_id.data,
         active=form.active.data,
     )
@@ -42,7 +42,7 @@ def account_fields(form: AccountForm) -> dict:
 def accounts():
     filters = AccountFilterForm(request.args)
     filters.validate()
-    query = account_filter(in_station(User), filters.q.data or "", filters.kind.data or "")
+    query = account_filter(in_station(User), filters.q.data or "", filters.kind.data)
     users = db.session.scalars(
         query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
@@ -67,7 +67,7 @@ def new_account():
     return render("people/account_form.html", form=form, user=None, status=form_status(form))
 
 
-@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_account(user_id: int):
     user = get_in_station_or_404(User, user_id)
@@ -117,7 +117,7 @@ def new_station():
     return render("people/station_form.html", form=form, station=None, status=form_status(form))
 
 
-@bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
+@bp.route("/stations/<id:station_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.SUPERADMIN)
 def edit_station(station_id: int):
     return station_settings(db.get_or_404(Station, station_id), url_for("people.stations"))
@@ -143,7 +143,7 @@ def station_settings(station: Station, done_url: str):
     return render("people/station_form.html", form=form, station=station, status=form_status(form))
 
 
-@bp.route("/stations/<int:station_id>/admins/new", methods=["GET", "POST"])
+@bp.route("/stations/<id:station_id>/admins/new", methods=["GET", "POST"])
 @roles_required(Role.SUPERADMIN)
 def new_station_admin(station_id: int):
     station = db.get_or_404(Station, station_id)

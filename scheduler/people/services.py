@@ -14,7 +14,7 @@ def station_buildings() -> list[Building]:
     return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
-def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Select:
+def account_filter(query: sa.Select, text: str = "", kind: Kind | None = None) -> sa.Select:
     """Narrow an account query by a name/username/phone fragment and by kind."""
     if text:
         pattern = f"%{text.lower()}%"
@@ -25,8 +25,8 @@ def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Selec
                 User.phone.like(pattern),
             )
         )
-    if kind in {member.value for member in Kind}:
-        query = query.where(User.kind == Kind(kind))
+    if kind is not None:
+        query = query.where(User.kind == kind)
     return query
 
 
