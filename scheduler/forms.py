@@ -113,6 +113,12 @@ class ListedChoice:
             raise ValidationError(self.message)
 
 
+def choice_values(field) -> set:
+    """The values a select offers, other than the empty prompt (choices as pairs or SelectChoice)."""
+    values = {choice.value if isinstance(choice, SelectChoice) else choice[0] for choice in field.choices}
+    return values - {""}
+
+
 class ListedOrEmpty:
     """Nothing chosen, or one of the field's choices; ``message`` says what to do instead.
 
@@ -126,5 +132,5 @@ class ListedOrEmpty:
 
     def __call__(self, form, field):
         sent = field.raw_data[0].strip() if field.raw_data else ""
-        if sent and field.data not in {choice.value for choice in field.choices if choice.value != ""}:
+        if sent and field.data not in choice_values(field):
             raise ValidationError(self.message)

@@ -91,6 +91,17 @@ Size.SMALL = Size(
     access_rows=600,
 )
 
+# Every kind of record, a handful of each: for tests that change data, built afresh each time.
+Size.TINY = Size(
+    buildings=3,
+    residents=15,
+    days_back=10,
+    days_ahead=10,
+    tasks_per_resident=2,
+    requests=12,
+    access_rows=20,
+)
+
 
 @dataclass
 class Compound:

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from scheduler.auth.forms import StrongPassword
 from scheduler.forms import (
+    ListedOrEmpty,
     NoControlCharacters,
     PhoneNumber,
     enum_or_none,
@@ -38,7 +39,12 @@ class AccountForm(FlaskForm):
     phone = StringField(_l("Mobile phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()])
     role = SelectField(_l("Role"), coerce=enum_or_none(Role), validators=[DataRequired()])
     kind = SelectField(_l("What they are"), coerce=enum_or_none(Kind), validators=[Optional()])
-    building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
+    building_id = SelectField(
+        _l("Home building"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose one of the station's buildings, or none."))],
+    )
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(max=200), StrongPassword(username_field="username")],

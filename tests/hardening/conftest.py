@@ -26,7 +26,7 @@ from scheduler import create_app
 from scheduler.config import TestConfig
 from scheduler.extensions import db
 from tests.compound import Compound, Size, build_compound
-from tests.conftest import POSTGRES_URL, CsrfClient
+from tests.conftest import POSTGRES_URL, TEST_PASSWORD, CsrfClient
 
 
 @dataclass
@@ -81,3 +81,25 @@ def compound_real(database_url, tmp_path_factory):
 @pytest.fixture(scope="session")
 def compound_small(database_url, tmp_path_factory):
     yield from compound_site("compound_small", Size.SMALL, database_url, tmp_path_factory)
+
+
+@pytest.fixture
+def tiny_compound(app) -> Compound:
+    """A few of every kind of record in the test's own (emptied) database, for tests that post."""
+    with app.app_context():
+        return build_compound(Size.TINY)
+
+
+@pytest.fixture
+def sign_in_as(app, tiny_compound):
+    """``sign_in_as("admin")``: a client of the tiny compound signed in as that role."""
+
+    def sign_in(role: str):
+        client = app.test_client()
+        if role != "anonymous":
+            username = tiny_compound.usernames[role]
+            response = client.post("/auth/login", data={"username": username, "password": TEST_PASSWORD})
+            assert response.status_code == 302
+        return client
+
+    return sign_in
