@@ -109,7 +109,7 @@ class ListedChoice:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
+        if field.data not in choice_values(field):
             raise ValidationError(self.message)
 
 

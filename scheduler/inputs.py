@@ -5,10 +5,10 @@ Two kinds of input used to reach the database and fail there:
 - Numbers beyond the database's integers. PostgreSQL's ``integer`` ids end at 2**31 - 1
   (psycopg refuses 2147483648 for an int4 column); SQLite's driver raises OverflowError
   past 2**63 - 1. Every number the app takes from a visitor and compares with an id or an
-  offset is bounded here, once: path segments through the ``id`` URL converter
-  (``/tasks/<id:task_id>``, 404 outside 1..MAX_ID), query strings and form fields through
-  ``parse_id`` (and the forms' ``int_or_none``) (out of range is "not a number"), and page numbers through
-  ``page_number``.
+  offset is bounded here, once: path segments by the ``id`` URL converter
+  (``/tasks/<id:task_id>``, 404 outside 1..MAX_ID); query strings and form fields by
+  ``parse_id`` and the forms' ``int_or_none`` (out of range is "not an id"); page numbers
+  by ``page_number``.
 - NUL (U+0000). PostgreSQL text cannot hold it, so a NUL in a slug, a token, a search or a
   username made the query itself fail. No browser sends NUL from a typed field, so
   ``refuse_nul`` answers any request carrying one (in its path, query string or form,
