@@ -40,6 +40,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from scheduler.inputs import init_input_guards
+
+    # First: the id converter before any route is added, the NUL check before any other hook.
+    init_input_guards(app)
     init_extensions(app)
     register_blueprints(app)
 

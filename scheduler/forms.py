@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from scheduler.inputs import parse_id
+
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MOBILE_PHONE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_PHONE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -22,9 +24,9 @@ def search_words(value: str, max_length: int) -> str:
 
 
 def int_or_none(value):
-    """Select coercion: a whole number, or None for anything else (then refused or unset)."""
+    """Select coercion: an id (1..MAX_ID), or None for anything else (then refused or unset)."""
     try:
-        return int(value)
+        return parse_id(value)
     except (TypeError, ValueError):
         return None
 
@@ -83,6 +85,23 @@ def choices_after_prompt(pairs) -> list[SelectChoice]:
     return [SelectChoice("", _l("— choose —"))] + [SelectChoice(value, label) for value, label in pairs]
 
 
+def enum_or_none(enum_class):
+    """Select coercion to a member of ``enum_class``: empty (or blank) is None, anything else
+    not a member is refused with a message next to the field (WTForms reports the ValueError).
+
+    With a plain string select, ``Optional()`` lets "   " through as the value, which then
+    failed as ``Kind("   ")`` in the route.
+    """
+
+    def coerce(value):
+        if value is None or isinstance(value, enum_class):
+            return value
+        value = str(value).strip()
+        return enum_class(value) if value else None
+
+    return coerce
+
+
 class ListedChoice:
     """The value must be one of the field's choices; ``message`` says what to do instead."""
 
@@ -90,7 +109,30 @@ class ListedChoice:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
+        if field.data not in choice_values(field):
+            raise ValidationError(self.message)
+
+
+def choice_values(field) -> set:
+    """The values a select offers, other than the empty prompt (choices as pairs or SelectChoice)."""
+    values = {choice.value if isinstance(choice, SelectChoice) else choice[0] for choice in field.choices}
+    return values - {""}
+
+
+class ListedOrEmpty:
+    """Nothing chosen, or one of the field's choices; ``message`` says what to do instead.
+
+    For selects that do not check their own choices (``validate_choice=False``, so that an
+    empty value means "none" or "all"): a value that was sent but is not offered, such as
+    another station's id or a number no id can be, is refused rather than read as "none".
+    """
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        sent = field.raw_data[0].strip() if field.raw_data else ""
+        if sent and field.data not in choice_values(field):
             raise ValidationError(self.message)
 
 

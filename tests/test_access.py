@@ -7,6 +7,7 @@ whose roles the test reads from the view; a new route without either fails here.
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from scheduler.models import Kind, Role
 
@@ -32,8 +33,7 @@ def example_url(rule) -> str:
     """Fill a rule's arguments with plausible values (ids that may not exist → 404 is fine)."""
     values = {}
     for argument in rule.arguments:
-        converter = rule._converters[argument].__class__.__name__
-        values[argument] = 1 if converter == "IntegerConverter" else "x"
+        values[argument] = 1 if isinstance(rule._converters[argument], IntegerConverter) else "x"
     return re.sub(r"<[^>]+>", lambda m: str(values[m.group(0)[1:-1].split(":")[-1]]), rule.rule)
 
 

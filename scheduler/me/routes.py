@@ -21,7 +21,7 @@ def home():
     )
 
 
-@bp.post("/notices/<int:notice_id>/dismiss")
+@bp.post("/notices/<id:notice_id>/dismiss")
 @roles_required(*STATION_ROLES)
 def dismiss(notice_id: int):
     if not dismiss_notice(current_user, notice_id):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
+from scheduler.inputs import parse_id
 from scheduler.menu.blueprint import bp
 from scheduler.menu.forms import CategoryForm, ServiceForm
 from scheduler.menu.services import (
@@ -96,7 +97,7 @@ def new_category():
     return render_board(status=form_status(form), new_category_form=form)
 
 
-@bp.post("/menu/categories/<int:category_id>/rename")
+@bp.post("/menu/categories/<id:category_id>/rename")
 @roles_required(*STAFF_ROLES)
 def rename(category_id: int):
     category = get_in_station_or_404(ServiceCategory, category_id)
@@ -111,14 +112,14 @@ def rename(category_id: int):
     return render_board(status=form_status(form), failed_rename=(category.id, form))
 
 
-@bp.post("/menu/categories/<int:category_id>/move")
+@bp.post("/menu/categories/<id:category_id>/move")
 @roles_required(*STAFF_ROLES)
 def move_category_route(category_id: int):
     move_category(get_in_station_or_404(ServiceCategory, category_id), requested_direction())
     return board_changed()
 
 
-@bp.post("/menu/categories/<int:category_id>/delete")
+@bp.post("/menu/categories/<id:category_id>/delete")
 @roles_required(*STAFF_ROLES)
 def delete_category_route(category_id: int):
     category = get_in_station_or_404(ServiceCategory, category_id)
@@ -153,7 +154,7 @@ def render_service_form(form: ServiceForm, service: Service | None):
 @roles_required(*STAFF_ROLES)
 def new_service():
     form = ServiceForm(station_categories(current_station_id()))
-    if request.method == "GET" and (preset := request.args.get("category", type=int)):
+    if request.method == "GET" and (preset := request.args.get("category", type=parse_id)):
         form.category_id.data = preset
     if form.validate_on_submit():
         try:
@@ -166,13 +167,13 @@ def new_service():
     return render_service_form(form, None)
 
 
-@bp.get("/menu/services/<int:service_id>")
+@bp.get("/menu/services/<id:service_id>")
 @roles_required(*STAFF_ROLES)
 def manage_service(service_id: int):
     return render_service(get_in_station_or_404(Service, service_id))
 
 
-@bp.route("/menu/services/<int:service_id>/edit", methods=["GET", "POST"])
+@bp.route("/menu/services/<id:service_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit_service(service_id: int):
     service = get_in_station_or_404(Service, service_id)
@@ -192,13 +193,13 @@ def edit_service(service_id: int):
     return render_service_form(form, service)
 
 
-@bp.post("/menu/services/<int:service_id>/publish")
+@bp.post("/menu/services/<id:service_id>/publish")
 @roles_required(*STAFF_ROLES)
 def publish(service_id: int):
     return published_changed(set_published(get_in_station_or_404(Service, service_id), True))
 
 
-@bp.post("/menu/services/<int:service_id>/unpublish")
+@bp.post("/menu/services/<id:service_id>/unpublish")
 @roles_required(*STAFF_ROLES)
 def unpublish(service_id: int):
     return published_changed(set_published(get_in_station_or_404(Service, service_id), False))
@@ -210,7 +211,7 @@ def published_changed(service: Service):
     return redirect(url_for("menu.manage"))
 
 
-@bp.post("/menu/services/<int:service_id>/move")
+@bp.post("/menu/services/<id:service_id>/move")
 @roles_required(*STAFF_ROLES)
 def move_service_route(service_id: int):
     move_service(get_in_station_or_404(Service, service_id), requested_direction())

@@ -51,7 +51,7 @@ def render_request_form(station: Station, service, form: RequestForm, status: in
     )
 
 
-@bp.route("/s/<slug>/services/<int:service_id>/request", methods=["GET", "POST"])
+@bp.route("/s/<slug>/services/<id:service_id>/request", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REQUEST_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["REQUEST_LIMIT_PER_PHONE"],

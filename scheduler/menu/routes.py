@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from scheduler.extensions import db
 from scheduler.forms import search_words
+from scheduler.inputs import parse_id
 from scheduler.menu.blueprint import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
@@ -54,7 +55,7 @@ def station_menu(slug: str):
     """The menu, filtered by one category or searched by keyword (as links, a form, or htmx)."""
     station = get_public_station_or_404(slug)
     categories = public_categories(station.id)
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=parse_id)
     if category_id not in {category.id for category in categories}:
         category_id = None
     search = search_words(request.args.get("q", ""), SEARCH_MAX_LENGTH)
@@ -71,7 +72,7 @@ def station_menu(slug: str):
     )
 
 
-@bp.get("/s/<slug>/services/<int:service_id>")
+@bp.get("/s/<slug>/services/<id:service_id>")
 def service_page(slug: str, service_id: int):
     station = get_public_station_or_404(slug)
     service = get_published_service_or_404(station, service_id)

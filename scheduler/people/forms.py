@@ -4,14 +4,16 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from scheduler.forms import (
+    ListedOrEmpty,
     NoControlCharacters,
     PhoneNumber,
+    enum_or_none,
     int_or_none,
     normalise_phone,
     status_field,
     strip_text,
 )
-from scheduler.models import KIND_LABELS, ROLE_LABELS, Role
+from scheduler.models import KIND_LABELS, ROLE_LABELS, Kind, Role
 
 USERNAME_PATTERN = Regexp(
     r"^[a-z0-9_.-]{3,40}$",
@@ -36,9 +38,16 @@ class AccountForm(FlaskForm):
     )
     phone = StringField(_l("Mobile phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()])
     # Most new accounts are volunteers: a secretary who does not touch the role must not make an admin.
-    role = SelectField(_l("Role"), validators=[DataRequired()], default=Role.VOLUNTEER.value)
-    kind = SelectField(_l("What they are"), validators=[Optional()])
-    building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
+    role = SelectField(
+        _l("Role"), coerce=enum_or_none(Role), validators=[DataRequired()], default=Role.VOLUNTEER
+    )
+    kind = SelectField(_l("What they are"), coerce=enum_or_none(Kind), validators=[Optional()])
+    building_id = SelectField(
+        _l("Home building"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose one of the station's buildings, or none."))],
+    )
 
     def __init__(self, buildings, roles=(Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +116,7 @@ class AccountFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
-    kind = SelectField(_l("What they are"), validators=[Optional()])
+    kind = SelectField(_l("What they are"), coerce=enum_or_none(Kind), validators=[Optional()])
     status = status_field(_l("State"), _l("Active"), _l("Switched off"))
 
     def __init__(self, *args, **kwargs):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.extensions import db
 from scheduler.forms import status_criteria
-from scheduler.models import Kind, Role, Station, User
+from scheduler.models import Role, Station, User
 from scheduler.people.blueprint import bp
 from scheduler.people.forms import (
     AccountFilterForm,
@@ -41,9 +41,9 @@ def account_fields(form: AccountForm) -> dict:
     return dict(
         username=form.username.data,
         display_name=form.display_name.data,
-        role=Role(form.role.data),
+        role=form.role.data,
         phone=form.phone.data or "",
-        kind=Kind(form.kind.data) if form.kind.data else None,
+        kind=form.kind.data,
         building_id=form.building_id.data,
     )
 
@@ -64,7 +64,7 @@ def accounts():
     filters = AccountFilterForm(request.args)
     filters.validate()
     query = account_filter(
-        in_station(User), filters.q.data or "", filters.kind.data or "", filters.status.data or ""
+        in_station(User), filters.q.data or "", filters.kind.data, filters.status.data or ""
     )
     users = db.session.scalars(
         query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
@@ -92,7 +92,7 @@ def new_account():
     return render("people/account_form.html", form=form, user=None, status=form_status(form))
 
 
-@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_account(user_id: int):
     user = get_in_station_or_404(User, user_id)
@@ -155,7 +155,7 @@ def new_station():
     return render("people/station_form.html", form=form, station=None, status=form_status(form))
 
 
-@bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
+@bp.route("/stations/<id:station_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.SUPERADMIN)
 def edit_station(station_id: int):
     return station_settings(db.get_or_404(Station, station_id), url_for("people.stations"))
@@ -181,7 +181,7 @@ def station_settings(station: Station, done_url: str):
     return render("people/station_form.html", form=form, station=station, status=form_status(form))
 
 
-@bp.route("/stations/<int:station_id>/admins/new", methods=["GET", "POST"])
+@bp.route("/stations/<id:station_id>/admins/new", methods=["GET", "POST"])
 @roles_required(Role.SUPERADMIN)
 def new_station_admin(station_id: int):
     station = db.get_or_404(Station, station_id)
@@ -213,7 +213,7 @@ def accounts_page() -> str:
     return url_for("people.stations") if current_user.role == Role.SUPERADMIN else url_for("people.accounts")
 
 
-@bp.post("/<int:user_id>/invitation")
+@bp.post("/<id:user_id>/invitation")
 @roles_required(Role.ADMIN, Role.SUPERADMIN)
 def new_invitation(user_id: int):
     """A fresh set-password link for someone who forgot their password; the older one stops working."""
@@ -226,7 +226,7 @@ def new_invitation(user_id: int):
     return invitation_slip(user, link)
 
 
-@bp.post("/<int:user_id>/invitation/revoke")
+@bp.post("/<id:user_id>/invitation/revoke")
 @roles_required(Role.ADMIN, Role.SUPERADMIN)
 def revoke(user_id: int):
     user = kept_account_or_404(user_id)

@@ -17,7 +17,7 @@ def station_buildings() -> list[Building]:
     return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
-def account_filter(query: sa.Select, text: str = "", kind: str = "", status: str = "") -> sa.Select:
+def account_filter(query: sa.Select, text: str = "", kind: Kind | None = None, status: str = "") -> sa.Select:
     """Narrow an account query by a name/username/phone fragment, by kind and by active or not."""
     query = query.where(*status_criteria(User.active, status))
     if text:
@@ -29,8 +29,8 @@ def account_filter(query: sa.Select, text: str = "", kind: str = "", status: str
                 User.phone.like(pattern),
             )
         )
-    if kind in {member.value for member in Kind}:
-        query = query.where(User.kind == Kind(kind))
+    if kind is not None:
+        query = query.where(User.kind == kind)
     return query
 
 

@@ -13,8 +13,10 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.forms import search_words
+from scheduler.inputs import parse_id
 from scheduler.menu.services import station_services
 from scheduler.models import STAFF_ROLES, RequestState, Role, Service, ServiceRequest
+from scheduler.pagination import paginate
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests.blueprint import bp
@@ -64,8 +66,8 @@ def inbox_filter_from(args) -> InboxFilter:
         state = None
     return InboxFilter(
         state=state,
-        service_id=args.get("service", type=int),
-        building_id=args.get("building", type=int),
+        service_id=args.get("service", type=parse_id),
+        building_id=args.get("building", type=parse_id),
         search=search_words(args.get("q", ""), 40),
     )
 
@@ -79,12 +81,7 @@ def return_address() -> str | None:
 @roles_required(*STAFF_ROLES)
 def inbox():
     inbox_filter = inbox_filter_from(request.args)
-    page = db.paginate(
-        inbox_query(current_station_id(), inbox_filter),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(inbox_query(current_station_id(), inbox_filter), PER_PAGE)
     return private(
         render(
             "requests/inbox.html",
@@ -99,7 +96,7 @@ def inbox():
     )
 
 
-@bp.get("/<int:request_id>")
+@bp.get("/<id:request_id>")
 @roles_required(*STAFF_ROLES)
 def detail(request_id: int):
     service_request = get_in_station_or_404(ServiceRequest, request_id)
@@ -164,19 +161,19 @@ def act(request_id: int, action):
     return state_changed(service_request)
 
 
-@bp.post("/<int:request_id>/accept")
+@bp.post("/<id:request_id>/accept")
 @roles_required(*STAFF_ROLES)
 def accept(request_id: int):
     return act(request_id, lambda service_request: accept_request(service_request, current_user))
 
 
-@bp.post("/<int:request_id>/done")
+@bp.post("/<id:request_id>/done")
 @roles_required(*STAFF_ROLES)
 def done(request_id: int):
     return act(request_id, lambda service_request: mark_done(service_request, current_user))
 
 
-@bp.post("/<int:request_id>/decline")
+@bp.post("/<id:request_id>/decline")
 @roles_required(*STAFF_ROLES)
 def decline(request_id: int):
     service_request = get_in_station_or_404(ServiceRequest, request_id)
@@ -191,7 +188,7 @@ def decline(request_id: int):
     return state_changed(service_request, form, status=form_status(form))
 
 
-@bp.post("/<int:request_id>/task")
+@bp.post("/<id:request_id>/task")
 @roles_required(*STAFF_ROLES)
 def make_task(request_id: int):
     """The request becomes a task in one step; a second try, or a closed request, is a 409."""
@@ -236,7 +233,7 @@ def new_for_resident():
     )
     form = ProxyRequestForm(services, station_buildings())
     if request.method == "GET":
-        form.service_id.data = request.args.get("service", type=int)
+        form.service_id.data = request.args.get("service", type=parse_id)
         form.building_id.data = current_user.building_id
     if form.validate_on_submit():
         service = next(s for s in services if s.id == form.service_id.data)

@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduler.forms import NoControlCharacters, int_or_none, strip_text
+from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
+from scheduler.inputs import MAX_ID
 from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
@@ -48,17 +49,6 @@ class PlannableDate:
     def __call__(self, form, field):
         day = field.data.date() if isinstance(field.data, datetime) else field.data
         if day is not None and not is_plannable(day):
-            raise ValidationError(self.message)
-
-
-class NoneOrListedService:
-    """No service, or one of those offered: the station's own (another station's id is refused)."""
-
-    message = _l("Choose one of this station's services.")
-
-    def __call__(self, form, field):
-        chosen = field.raw_data[0] if field.raw_data else ""
-        if chosen and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(self.message)
 
 
@@ -118,7 +108,7 @@ class ShiftFieldsForm(FlaskForm):
         _l("Menu service"),
         coerce=int_or_none,
         validate_choice=False,
-        validators=[NoneOrListedService()],
+        validators=[ListedOrEmpty(_l("Choose one of this station's services."))],
         description=_l("The service of the menu this shift gives; residents see the dates of activities."),
     )
     notes = TextAreaField(
@@ -219,8 +209,9 @@ class DeclineForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    user_id = IntegerField(validators=[InputRequired()])
+    user_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
 
 
 class AttendanceForm(FlaskForm):
-    attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True)
+    # Nobody ticked sends no field at all: that is an empty list, not a missing one.
+    attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True, default=())

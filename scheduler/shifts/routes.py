@@ -98,7 +98,7 @@ def card(shift_id: int, status: int = 200, problem: str | None = None, picker: b
     )
 
 
-@bp.get("/<int:shift_id>/picker")
+@bp.get("/<id:shift_id>/picker")
 @roles_required(*STAFF_ROLES)
 def picker(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
@@ -115,7 +115,7 @@ def picker(shift_id: int):
     )
 
 
-@bp.post("/<int:shift_id>/assign")
+@bp.post("/<id:shift_id>/assign")
 @roles_required(*STAFF_ROLES)
 def assign(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
@@ -135,7 +135,7 @@ def assign(shift_id: int):
     return redirect(week_url(shift))
 
 
-@bp.post("/assignments/<int:assignment_id>/remove")
+@bp.post("/assignments/<id:assignment_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove(assignment_id: int):
     assignment = get_in_station_or_404(Assignment, assignment_id)
@@ -184,7 +184,7 @@ def roster(week: str):
 # One shift --------------------------------------------------------------------------------
 
 
-@bp.get("/<int:shift_id>")
+@bp.get("/<id:shift_id>")
 @roles_required(*STAFF_ROLES)
 def detail(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
@@ -238,7 +238,7 @@ def new_series():
     )
 
 
-@bp.route("/<int:shift_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:shift_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
@@ -266,7 +266,7 @@ def edit(shift_id: int):
     )
 
 
-@bp.route("/<int:shift_id>/cancel", methods=["GET", "POST"])
+@bp.route("/<id:shift_id>/cancel", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def cancel(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
@@ -285,7 +285,7 @@ def cancel(shift_id: int):
     return render("shifts/cancel.html", form=form, shift=shift, status=409 if form.form_errors else 200)
 
 
-@bp.route("/<int:shift_id>/attendance", methods=["GET", "POST"])
+@bp.route("/<id:shift_id>/attendance", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def attendance(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)

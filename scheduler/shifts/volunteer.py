@@ -101,13 +101,13 @@ def act_on_shift(shift_id: int, action, done: str):
     return answer(shift.id, done)
 
 
-@bp.post("/<int:shift_id>/signup")
+@bp.post("/<id:shift_id>/signup")
 @roles_required(*STATION_ROLES)
 def sign_up(shift_id: int):
     return act_on_shift(shift_id, services.sign_up, _("You are on the shift. Thank you!"))
 
 
-@bp.post("/<int:shift_id>/waitlist")
+@bp.post("/<id:shift_id>/waitlist")
 @roles_required(*STATION_ROLES)
 def join_waitlist(shift_id: int):
     return act_on_shift(
@@ -117,19 +117,19 @@ def join_waitlist(shift_id: int):
     )
 
 
-@bp.post("/<int:shift_id>/waitlist/leave")
+@bp.post("/<id:shift_id>/waitlist/leave")
 @roles_required(*STATION_ROLES)
 def leave_waitlist(shift_id: int):
     return act_on_shift(shift_id, services.leave_waitlist, _("You are off the waiting list."))
 
 
-@bp.post("/assignments/<int:assignment_id>/confirm")
+@bp.post("/assignments/<id:assignment_id>/confirm")
 @roles_required(*STATION_ROLES)
 def confirm(assignment_id: int):
     return act_on_assignment(assignment_id, services.confirm, _("Confirmed. Thank you!"))
 
 
-@bp.route("/assignments/<int:assignment_id>/decline", methods=["GET", "POST"])
+@bp.route("/assignments/<id:assignment_id>/decline", methods=["GET", "POST"])
 @roles_required(*STATION_ROLES)
 def decline(assignment_id: int):
     assignment = own_assignment_or_404(assignment_id)
@@ -148,13 +148,13 @@ def decline(assignment_id: int):
     return render("shifts/decline.html", form=form, assignment=assignment, status=form_status(form))
 
 
-@bp.post("/assignments/<int:assignment_id>/withdraw")
+@bp.post("/assignments/<id:assignment_id>/withdraw")
 @roles_required(*STATION_ROLES)
 def withdraw(assignment_id: int):
     return act_on_assignment(assignment_id, services.withdraw, _("You are off the shift."))
 
 
-@bp.post("/assignments/<int:assignment_id>/offer")
+@bp.post("/assignments/<id:assignment_id>/offer")
 @roles_required(*STATION_ROLES)
 def offer_swap(assignment_id: int):
     return act_on_assignment(
@@ -164,7 +164,7 @@ def offer_swap(assignment_id: int):
     )
 
 
-@bp.post("/assignments/<int:assignment_id>/keep")
+@bp.post("/assignments/<id:assignment_id>/keep")
 @roles_required(*STATION_ROLES)
 def withdraw_swap_offer(assignment_id: int):
     return act_on_assignment(
@@ -172,7 +172,7 @@ def withdraw_swap_offer(assignment_id: int):
     )
 
 
-@bp.post("/assignments/<int:assignment_id>/take")
+@bp.post("/assignments/<id:assignment_id>/take")
 @roles_required(*STATION_ROLES)
 def take_swap(assignment_id: int):
     assignment = get_in_station_or_404(Assignment, assignment_id)

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from scheduler.database import utcnow
-from scheduler.forms import NoControlCharacters, int_or_none, strip_text
+from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
 from scheduler.shifts.forms import PlannableDate
 from scheduler.shifts.weeks import is_plannable
@@ -112,6 +112,7 @@ class TaskFromRequestForm(TimeWindowFields, FlaskForm):
         _l("Who goes"),
         coerce=int_or_none,
         validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose an active member of this station."))],
         description=_l("Optional: you can also choose on the task's page."),
     )
 
@@ -157,6 +158,13 @@ def candidate_label(candidate: Candidate, building_name: str) -> str:
 
 
 class CheckAllForm(TimeWindowFields, BeneficiaryFilterForm, FlaskForm):
+    # Empty is every building; a building that is not offered is refused, never read as "all".
+    building_id = SelectField(
+        _l("Building"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose one of the buildings, or all of them."))],
+    )
     title = short_text(
         _l("Title"), 60, required=True, description=_l("For example: visits before the cold wave.")
     )

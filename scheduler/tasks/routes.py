@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.database import utcnow
 from scheduler.extensions import db
+from scheduler.inputs import parse_id
 from scheduler.models import (
     STAFF_ROLES,
     STATION_ROLES,
@@ -30,6 +31,7 @@ from scheduler.models import (
     User,
     VisitRecord,
 )
+from scheduler.pagination import paginate
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
@@ -100,12 +102,11 @@ def all_tasks():
         criteria.append(Task.state == state)
     if kind is not None:
         criteria.append(Task.kind == kind)
-    page = db.paginate(
+    page = paginate(
         in_station(Task, *criteria)
         .options(with_resident(), joinedload(Task.assignee))
         .order_by(Task.starts_at.desc(), Task.id.desc()),
-        per_page=PAGE_SIZE,
-        error_out=False,
+        PAGE_SIZE,
     )
     return render(
         "tasks/all.html",
@@ -133,7 +134,7 @@ def new_task():
     ).all()
     form = TaskForm(beneficiaries)
     if request.method == "GET":
-        form.beneficiary_id.data = request.args.get("beneficiary", type=int)
+        form.beneficiary_id.data = request.args.get("beneficiary", type=parse_id)
         form.set_default_window()
     if form.validate_on_submit():
         try:
@@ -188,7 +189,7 @@ def new_check_all():
     return render("tasks/check_all_form.html", form=form, status=form_status(form))
 
 
-@bp.get("/check-all/<int:batch_id>")
+@bp.get("/check-all/<id:batch_id>")
 @roles_required(*STAFF_ROLES)
 def check_all(batch_id: int):
     batch = get_in_station_or_404(TaskBatch, batch_id)
@@ -247,7 +248,7 @@ def staff_action(task: Task, action, success: str | None = None, reason_form=Non
     return redirect(url_for("tasks.detail", task_id=task.id))
 
 
-@bp.get("/<int:task_id>")
+@bp.get("/<id:task_id>")
 @roles_required(*STATION_ROLES)
 def detail(task_id: int):
     task = visible_task_or_404(task_id)
@@ -256,11 +257,11 @@ def detail(task_id: int):
     return volunteer_page(task)
 
 
-@bp.post("/<int:task_id>/assign")
+@bp.post("/<id:task_id>/assign")
 @roles_required(*STAFF_ROLES)
 def assign(task_id: int):
     task = get_in_station_or_404(Task, task_id)
-    assignee = station_member_or_404(request.form.get("assignee_id", type=int))
+    assignee = station_member_or_404(request.form.get("assignee_id", type=parse_id))
     return staff_action(
         task,
         lambda: services.assign(task, assignee, current_user),
@@ -268,7 +269,7 @@ def assign(task_id: int):
     )
 
 
-@bp.post("/<int:task_id>/cancel")
+@bp.post("/<id:task_id>/cancel")
 @roles_required(*STAFF_ROLES)
 def cancel(task_id: int):
     task = get_in_station_or_404(Task, task_id)
@@ -280,14 +281,14 @@ def cancel(task_id: int):
     )
 
 
-@bp.post("/<int:task_id>/reopen")
+@bp.post("/<id:task_id>/reopen")
 @roles_required(*STAFF_ROLES)
 def reopen(task_id: int):
     task = get_in_station_or_404(Task, task_id)
     return staff_action(task, lambda: services.reopen(task, current_user), _("The task is open again."))
 
 
-@bp.post("/<int:task_id>/open-to-claim")
+@bp.post("/<id:task_id>/open-to-claim")
 @roles_required(*STAFF_ROLES)
 def open_to_claim(task_id: int):
     task = get_in_station_or_404(Task, task_id)
@@ -295,7 +296,7 @@ def open_to_claim(task_id: int):
     return staff_action(task, lambda: services.set_open_to_claim(task, current_user, wanted))
 
 
-@bp.post("/flags/<int:record_id>/handled")
+@bp.post("/flags/<id:record_id>/handled")
 @roles_required(*STAFF_ROLES)
 def handle_flag(record_id: int):
     record = get_in_station_or_404(VisitRecord, record_id)
@@ -343,7 +344,7 @@ def volunteer_action(task: Task, action, success: str, **forms):
     return redirect(url_for("me.home"))
 
 
-@bp.post("/<int:task_id>/accept")
+@bp.post("/<id:task_id>/accept")
 @roles_required(*STATION_ROLES)
 def accept(task_id: int):
     task = visible_task_or_404(task_id)
@@ -352,7 +353,7 @@ def accept(task_id: int):
     )
 
 
-@bp.post("/<int:task_id>/decline")
+@bp.post("/<id:task_id>/decline")
 @roles_required(*STATION_ROLES)
 def decline(task_id: int):
     task = visible_task_or_404(task_id)
@@ -367,7 +368,7 @@ def decline(task_id: int):
     )
 
 
-@bp.post("/<int:task_id>/done")
+@bp.post("/<id:task_id>/done")
 @roles_required(*STATION_ROLES)
 def done(task_id: int):
     task = visible_task_or_404(task_id)
@@ -382,7 +383,7 @@ def done(task_id: int):
     )
 
 
-@bp.post("/<int:task_id>/claim")
+@bp.post("/<id:task_id>/claim")
 @roles_required(*STATION_ROLES)
 def claim(task_id: int):
     task = get_in_station_or_404(Task, task_id)

@@ -13,6 +13,7 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import STAFF_ROLES, Beneficiary, BeneficiaryAccess, Building, Role, Task, User
+from scheduler.pagination import paginate
 from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
@@ -37,13 +38,12 @@ def beneficiaries():
     form = RegisterFilterForm(request.args)
     form.set_buildings(station_buildings())
     now = utcnow()
-    page = db.paginate(
+    page = paginate(
         in_station(Beneficiary, *form.criteria(now))
         .join(Beneficiary.building)
         .options(contains_eager(Beneficiary.building))
         .order_by(Beneficiary.active.desc(), Building.sort_order, Beneficiary.unit, Beneficiary.room),
-        per_page=PAGE_SIZE,
-        error_out=False,
+        PAGE_SIZE,
     )
     return render("visits/beneficiaries.html", block="results", form=form, page=page, now=now)
 
@@ -66,7 +66,7 @@ def new_beneficiary():
     return render("visits/beneficiary_form.html", form=form, beneficiary=None, status=form_status(form))
 
 
-@bp.get("/<int:beneficiary_id>")
+@bp.get("/<id:beneficiary_id>")
 @roles_required(*STAFF_ROLES)
 def record(beneficiary_id: int):
     beneficiary = get_in_station_or_404(Beneficiary, beneficiary_id)
@@ -81,7 +81,7 @@ def record(beneficiary_id: int):
     return render("visits/record.html", beneficiary=beneficiary, tasks=tasks, now=utcnow())
 
 
-@bp.route("/<int:beneficiary_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:beneficiary_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit_beneficiary(beneficiary_id: int):
     beneficiary = get_in_station_or_404(Beneficiary, beneficiary_id)
@@ -115,11 +115,10 @@ def access_log():
     beneficiaries = db.session.scalars(in_station(Beneficiary).order_by(Beneficiary.name)).all()
     users = db.session.scalars(in_station(User).order_by(User.display_name)).all()
     form = AccessLogFilterForm(request.args, beneficiaries, users)
-    page = db.paginate(
+    page = paginate(
         access_log_query(current_station_id(), form.beneficiary_id.data, form.user_id.data).options(
             joinedload(BeneficiaryAccess.user), joinedload(BeneficiaryAccess.beneficiary)
         ),
-        per_page=PAGE_SIZE,
-        error_out=False,
+        PAGE_SIZE,
     )
     return render("visits/access_log.html", block="results", form=form, page=page)

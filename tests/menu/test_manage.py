@@ -230,7 +230,7 @@ def test_create_a_service(app, coordinator_client, station, make_category):
         ("title", "", "请填写服务名称"),
         ("title", "药" * 61, "请不要超过 60 个字"),
         ("summary", "简" * 201, "请不要超过 200 个字"),
-        ("when_offered", "周三\x00上午", "不可见的控制字符"),
+        ("when_offered", "周三\x07上午", "不可见的控制字符"),
         ("contact_name", "王\x1b阿姨", "不可见的控制字符"),
         ("contact_phone", "12345", "11 位手机号"),
         ("category_id", "not-a-number", "请选择本驿站的一个分类"),

@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.models import TaskState
+from tests.conftest import answered
 from tests.forms import form_on, submit_form
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -27,7 +28,7 @@ def test_register_form_never_fails(admin_client, name, room, phone, birth_year, 
             "care_notes": notes,
         },
     )
-    assert response.status_code in (302, 422)
+    assert answered(response, (302, 422), name, room, phone, birth_year, every, notes)
 
 
 @FUZZ
@@ -45,6 +46,6 @@ def test_volunteer_forms_never_fail(volunteer_client, make_task, health, note, m
         },
         headers={"HX-Request": "true"},
     )
-    assert done.status_code in (200, 422)
+    assert answered(done, (200, 422), health, note, minutes)
     declined = client.post(f"/tasks/{task.id}/decline", data={f"{prefix}-decline-reason": reason})
-    assert declined.status_code in (302, 404, 409, 422)
+    assert answered(declined, (302, 404, 409, 422), reason)

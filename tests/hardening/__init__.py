@@ -1,0 +1,1 @@
+"""Lists at a real compound's size, and bad input answered 4xx: issue 12, parts 1 and 4."""
