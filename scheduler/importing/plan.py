@@ -95,8 +95,8 @@ class Action(enum.StrEnum):
 
 
 ACTION_LABELS = {
-    Action.NEW: _l("New"),
-    Action.UPDATE: _l("Update"),
+    Action.NEW: _l("Will be added"),
+    Action.UPDATE: _l("Will be updated"),
     Action.SAME: _l("Unchanged"),
     Action.INVALID: _l("Has problems"),
 }

@@ -27,7 +27,7 @@ COLUMNS = [
         "building",
         _l("Building"),
         True,
-        "5号楼",
+        "1号楼",
         _l("As the station names it (5号楼), or just its number (5)."),
         ("楼号", "楼栋号", "楼宇", "building no"),
     ),
@@ -96,6 +96,19 @@ COLUMNS = [
 ]
 # Column key → Beneficiary attribute, where they differ.
 ATTRIBUTES = {"building": "building_id"}
+# What a new resident gets for a column the file does not have.
+DEFAULTS = {
+    "unit": "",
+    "phone": "",
+    "emergency_name": "",
+    "emergency_relation": "",
+    "emergency_phone": "",
+    "birth_year": None,
+    "lives_alone": False,
+    "care_notes": "",
+    "visit_every_days": None,
+    "active": True,
+}
 TEXT_LENGTHS = {
     "name": 40,
     "unit": 10,
@@ -210,17 +223,27 @@ class RegisterImporter(Importer):
 
     def save(self, rows: list[PlannedRow], station_id: int, user) -> dict:
         now = utcnow()
-        created = []
+        new_rows = []
         for row in rows:
-            resident = row.record
-            if resident is None:
-                resident = Beneficiary(station_id=station_id)
-                created.append(resident)
-            for attribute, value in row.values.items():
-                setattr(resident, attribute, value)
-            resident.refresh_visit_due(now)
-        db.session.add_all(created)
-        return {"created": len(created), "updated": len(rows) - len(created)}
+            if row.record is None:
+                resident = Beneficiary(station_id=station_id, **{**DEFAULTS, **row.values})
+                resident.refresh_visit_due(now)
+                new_rows.append(
+                    {
+                        **DEFAULTS,
+                        **row.values,
+                        "station_id": station_id,
+                        "visit_due_at": resident.visit_due_at,
+                    }
+                )
+            else:
+                for attribute, value in row.values.items():
+                    setattr(row.record, attribute, value)
+                row.record.refresh_visit_due(now)
+        if new_rows:
+            # One statement for all new residents (added one by one, the ORM inserts them row by row).
+            db.session.execute(sa.insert(Beneficiary), new_rows)
+        return {"created": len(new_rows), "updated": len(rows) - len(new_rows)}
 
 
 def register_sheet(residents: list[Beneficiary]) -> Sheet:
