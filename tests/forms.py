@@ -278,7 +278,9 @@ def attach_files(form: Form, files: dict[str, tuple[bytes, str]]) -> list[tuple[
     """The file parts a browser sends for the files a person chose."""
     parts = []
     for name, (content, filename) in files.items():
-        inputs = [control for control in form.named(name) if control.tag == "input" and control.type == "file"]
+        inputs = [
+            control for control in form.named(name) if control.tag == "input" and control.type == "file"
+        ]
         assert inputs, f"the form has no file input {name!r}"
         assert form.attrs.get("enctype") == "multipart/form-data", "a file needs enctype=multipart/form-data"
         parts.append((name, (io.BytesIO(content), filename)))

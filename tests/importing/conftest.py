@@ -70,7 +70,9 @@ def problems(html: str) -> list[tuple[int, str, str]]:
 def upload(admin_client):
     """``upload(rows_or_bytes, name)``: the secretary uploads a file; returns the preview page's response."""
 
-    def send(content, filename: str = "register.xlsx", client=admin_client, url: str = "/beneficiaries/import"):
+    def send(
+        content, filename: str = "register.xlsx", client=admin_client, url: str = "/beneficiaries/import"
+    ):
         from tests.forms import submit_form
 
         data = content if isinstance(content, bytes) else xlsx_bytes(content)

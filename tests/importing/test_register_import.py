@@ -16,7 +16,6 @@ from tests.importing.conftest import (
     register_file,
     resident_row,
     table_rows,
-    xlsx_bytes,
 )
 
 
@@ -82,7 +81,9 @@ def test_a_building_written_as_its_number_is_the_station_building(upload):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_csv_in_utf8_with_or_without_bom_and_in_gbk_reads_the_same(upload, encoding):
-    content = csv_bytes([["姓名", "楼栋", "门牌号", "照护备注"], ["张桂芳", "1号楼", "301", "耳背，敲门要大声"]], encoding)
+    content = csv_bytes(
+        [["姓名", "楼栋", "门牌号", "照护备注"], ["张桂芳", "1号楼", "301", "耳背，敲门要大声"]], encoding
+    )
     html = upload(content, "register.csv").get_data(as_text=True)
     assert problems(html) == []
     assert table_rows(html, "import-rows")[0][2:] == ["张桂芳", "1号楼", "301", "耳背，敲门要大声"]
@@ -97,7 +98,9 @@ def test_a_missing_required_column_is_named(upload):
 
 
 def test_unknown_columns_are_listed_as_ignored(upload):
-    html = upload([["姓名", "楼栋", "门牌号", "身份证号"], ["张桂芳", "1", "301", "x"]]).get_data(as_text=True)
+    html = upload([["姓名", "楼栋", "门牌号", "身份证号"], ["张桂芳", "1", "301", "x"]]).get_data(
+        as_text=True
+    )
     assert "不使用以下列，将被忽略：身份证号" in html
 
 
@@ -166,7 +169,9 @@ def test_preview_writes_nothing_and_confirm_writes_every_row(app, admin_client, 
         1945,
     )
     assert first.visit_every_days == 14 and first.active and first.visit_due_at is not None
-    assert "已导入：新登记 20 位老人，更新 0 位。" in admin_client.get("/beneficiaries/").get_data(as_text=True)
+    assert "已导入：新登记 20 位老人，更新 0 位。" in admin_client.get("/beneficiaries/").get_data(
+        as_text=True
+    )
 
 
 def test_three_bad_rows_of_fifty_write_nothing_until_left_out(app, admin_client, upload):
@@ -224,7 +229,9 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(app, admi
     assert [(r.id, r.name, r.phone, r.room, r.visit_due_at) for r in residents(app)] == before
 
 
-def test_a_changed_row_updates_the_resident_matched_by_phone_and_name(app, admin_client, upload, make_beneficiary):
+def test_a_changed_row_updates_the_resident_matched_by_phone_and_name(
+    app, admin_client, upload, make_beneficiary
+):
     known = make_beneficiary(name="张桂芳", phone="13912345678", room="301", building=1, care_notes="耳背")
     preview = upload([["姓名", "电话", "楼栋", "门牌号"], ["张桂芳", "13912345678", "2号楼", "502"]])
     html = preview.get_data(as_text=True)
@@ -237,9 +244,14 @@ def test_a_changed_row_updates_the_resident_matched_by_phone_and_name(app, admin
     assert saved.care_notes == "耳背"  # not a column of the file: kept
 
 
-def test_without_a_phone_a_resident_is_matched_by_name_and_address(app, admin_client, upload, make_beneficiary):
+def test_without_a_phone_a_resident_is_matched_by_name_and_address(
+    app, admin_client, upload, make_beneficiary
+):
     known = make_beneficiary(name="李秀英", phone="", unit="2单元", room="101", building=2)
-    confirm(admin_client, upload([["姓名", "楼栋", "单元", "门牌号", "独居"], ["李秀英", "2", "2单元", "101", "是"]]))
+    confirm(
+        admin_client,
+        upload([["姓名", "楼栋", "单元", "门牌号", "独居"], ["李秀英", "2", "2单元", "101", "是"]]),
+    )
     (saved,) = residents(app)
     assert saved.id == known.id and saved.lives_alone
 
@@ -286,7 +298,12 @@ def fingerprint(html: str) -> str:
 def test_volunteers_are_refused_everywhere(auth, admin_client, upload):
     preview_path = upload(register_file(2)).request.path
     volunteer = auth.login(Role.VOLUNTEER)
-    for url in ("/beneficiaries/import", "/beneficiaries/import/template.xlsx", preview_path, "/beneficiaries/register.xlsx"):
+    for url in (
+        "/beneficiaries/import",
+        "/beneficiaries/import/template.xlsx",
+        preview_path,
+        "/beneficiaries/register.xlsx",
+    ):
         assert volunteer.get(url).status_code == 403
 
 
