@@ -26,6 +26,7 @@ MAX_MEMBERS = 500
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 EXTENSIONS = (".xlsx", ".csv")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class SpreadsheetError(Exception):
@@ -63,6 +64,8 @@ def read_table(data: bytes, filename: str) -> Table:
         if not data.startswith(ZIP_MAGIC):
             raise SpreadsheetError(_("This file is not an Excel workbook (.xlsx), whatever its name says."))
         rows = _xlsx_rows(data)
+    elif data.startswith(UTF16_BOMS):
+        rows = _csv_rows(data)
     else:
         if data.startswith(ZIP_MAGIC) or b"\x00" in data:
             raise SpreadsheetError(_("This file is not a CSV text file, whatever its name says."))
@@ -131,8 +134,12 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else GB18030, which covers GBK and GB2312 as Chinese Excel saves."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """UTF-8 (a BOM is dropped), else GB18030, which covers GBK and GB2312 as Chinese Excel saves.
+
+    Excel's "Unicode text" is UTF-16 with a byte order mark: read that too.
+    """
+    encodings = ("utf-16",) if data.startswith(UTF16_BOMS) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:

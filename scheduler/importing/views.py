@@ -18,7 +18,7 @@ from wtforms import BooleanField, HiddenField
 
 from scheduler.access import current_station_id
 from scheduler.extensions import db
-from scheduler.importing.files import MAX_BYTES, MAX_ROWS, SpreadsheetError, read_table, too_large_message
+from scheduler.importing.files import MAX_BYTES, MAX_ROWS, SpreadsheetError, read_table
 from scheduler.importing.plan import Importer, Plan, build_plan
 from scheduler.importing.store import discard_upload, load_upload, save_upload
 from scheduler.rendering import form_status, private, render
@@ -44,12 +44,8 @@ def _endpoint(importer: Importer, page: str) -> str:
 
 def upload_page(importer: Importer):
     """GET: the form, the template link and the limits. POST: read the file, keep it, show the preview."""
-    # Checked before the body is read: a huge file is refused without being parsed.
-    too_large = request.method == "POST" and (request.content_length or 0) > MAX_BYTES + 64 * 1024
-    form = UploadForm(formdata=None) if too_large else UploadForm()
-    if too_large:
-        form.file.errors = [too_large_message()]
-    elif form.validate_on_submit():
+    form = UploadForm()
+    if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(MAX_BYTES + 1)
         try:

@@ -66,6 +66,12 @@ def problems(html: str) -> list[tuple[int, str, str]]:
     return [(int(row), column, message) for row, column, message in table_rows(html, "import-problems")]
 
 
+def close_request_body(response) -> None:
+    """A large upload's body is a temporary file that the test client closes only after redirects."""
+    response.get_data()
+    response.request.input_stream.close()
+
+
 @pytest.fixture
 def upload(admin_client):
     """``upload(rows_or_bytes, name)``: the secretary uploads a file; returns the preview page's response."""
@@ -77,6 +83,7 @@ def upload(admin_client):
 
         data = content if isinstance(content, bytes) else xlsx_bytes(content)
         response = submit_form(client, url, files={"file": (data, filename)})
+        close_request_body(response)
         if response.status_code == 302:
             return client.get(response.headers["Location"])
         return response
