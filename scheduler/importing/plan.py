@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.forms import CONTROL_CHARACTERS, LANDLINE_PHONE, MOBILE_PHONE, TOO_LONG, normalise_phone
 from scheduler.importing.files import SpreadsheetError, Table
+from scheduler.models import Building
 from scheduler.spreadsheets import Sheet
 
 REQUIRED_MARK = _l("(required)")
@@ -223,6 +224,25 @@ def spellings(pairs: Iterable[tuple[Any, Iterable[str]]]) -> dict[str, Any]:
                 with force_locale(language):
                     options[header_key(str(name))] = value
     return options
+
+
+def building_spellings(buildings: list[Building]) -> dict[str, Building]:
+    """How a register may write a building: its name, and for "5号楼" also 5, 5号, 5栋, 5幢."""
+    spellings = {}
+    for building in buildings:
+        spellings[header_key(building.name)] = building
+        number = re.fullmatch(r"(\d+)\s*号楼", building.name)
+        if number:
+            digits = str(int(number.group(1)))
+            for spelling in (digits, f"{digits}号", f"{digits}栋", f"{digits}幢", f"{digits}号楼"):
+                spellings.setdefault(header_key(spelling), building)
+    return spellings
+
+
+def unknown_building(buildings: list[Building], text: str) -> str:
+    names = [building.name for building in buildings]
+    known = f"{names[0]} … {names[-1]}" if len(names) > 2 else "、".join(names)
+    return _("There is no building “%(name)s” in this station (it has %(known)s).", name=text, known=known)
 
 
 class Importer:

@@ -7,7 +7,7 @@ An area's routes guard the addresses with their roles and call these with their
 
 from collections.abc import Callable
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user

@@ -6,8 +6,6 @@ address; only the columns the file has are updated. The export writes the same
 columns (it can be imported back) and the visit dates.
 """
 
-import re
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,14 @@ from sqlalchemy.orm import contains_eager
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.importing.plan import Column, Importer, PlannedRow, RowChecker, header_key
+from scheduler.importing.plan import (
+    Column,
+    Importer,
+    PlannedRow,
+    RowChecker,
+    building_spellings,
+    unknown_building,
+)
 from scheduler.models import Beneficiary, Building
 from scheduler.spreadsheets import Sheet
 
@@ -119,19 +124,6 @@ TEXT_LENGTHS = {
 }
 
 
-def building_spellings(buildings: list[Building]) -> dict[str, Building]:
-    """How a register may write a building: its name, and for "5号楼" also 5, 5号, 5栋, 5幢."""
-    spellings = {}
-    for building in buildings:
-        spellings[header_key(building.name)] = building
-        number = re.fullmatch(r"(\d+)\s*号楼", building.name)
-        if number:
-            digits = str(int(number.group(1)))
-            for spelling in (digits, f"{digits}号", f"{digits}栋", f"{digits}幢", f"{digits}号楼"):
-                spellings.setdefault(header_key(spelling), building)
-    return spellings
-
-
 class RegisterContext:
     """The station's buildings and residents, loaded once for a whole file."""
 
@@ -151,13 +143,6 @@ class RegisterContext:
             key = (resident.name, resident.building_id, resident.room)
             self.by_address.setdefault(key, []).append(resident)
         self.this_year = utcnow().year
-
-    def unknown_building(self, text: str) -> str:
-        names = [building.name for building in self.buildings]
-        known = f"{names[0]} … {names[-1]}" if len(names) > 2 else "、".join(names)
-        return _(
-            "There is no building “%(name)s” in this station (it has %(known)s).", name=text, known=known
-        )
 
     def match(self, values: dict, unit_given: bool) -> Beneficiary | None:
         name, phone = values["name"], values.get("phone")
@@ -188,7 +173,7 @@ class RegisterImporter(Importer):
         building = checker.choice(
             "building",
             context.building_by_spelling,
-            context.unknown_building(checker.cells.get("building", "")),
+            unknown_building(context.buildings, checker.cells.get("building", "")),
         )
         values["building"] = building.id if building else None
         if building:
