@@ -132,15 +132,20 @@ class PlannedRow:
 class RowChecker:
     """Reads one row's cells into typed values, noting each problem with its column."""
 
-    def __init__(self, number: int, cells: dict[str, str], columns: dict[str, Column]):
+    def __init__(
+        self, number: int, cells: dict[str, str], columns: dict[str, Column], words: dict[bool, str]
+    ):
         self.number = number
         self.cells = cells
         self.columns = columns
+        self.words = words  # 是 and 否 in the page's language, looked up once per file
         self.problems: list[Problem] = []
         self.shown: dict[str, str] = {}
 
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.number, str(self.columns[key].label), str(message)))
+    def problem(self, key: str, message) -> None:
+        """``message`` is text, a lazy string or a function making it: only a problem pays for it."""
+        text = message() if callable(message) else message
+        self.problems.append(Problem(self.number, str(self.columns[key].label), str(text)))
 
     def text(self, key: str, max_length: int) -> str:
         value = self.cells.get(key, "").strip()
@@ -178,10 +183,10 @@ class RowChecker:
             value = False
         elif text:
             self.problem(key, _("Write 是 or 否, not “%(value)s”.", value=text))
-        self.shown[key] = _("yes") if value else _("no")
+        self.shown[key] = self.words[value]
         return value
 
-    def whole_number(self, key: str, low: int, high: int, message: str) -> int | None:
+    def whole_number(self, key: str, low: int, high: int, message) -> int | None:
         text = self.cells.get(key, "").strip()
         self.shown[key] = text
         if not text:
@@ -198,7 +203,7 @@ class RowChecker:
             return None
         return value
 
-    def choice(self, key: str, options: dict[str, Any], message: str, default=None):
+    def choice(self, key: str, options: dict[str, Any], message, default=None):
         """One of ``options`` (keyed by ``header_key`` of each accepted spelling)."""
         text = self.cells.get(key, "").strip()
         self.shown[key] = text
@@ -316,9 +321,10 @@ def build_plan(importer: Importer, table: Table, station_id: int) -> Plan:
     context = importer.prepare(station_id)
     rows = []
     first_seen: dict[tuple, int] = {}
+    words = {True: _("yes"), False: _("no")}
     for number, values in table.rows:
         cells = {key: values[index] if index < len(values) else "" for key, index in positions.items()}
-        row = importer.check_row(RowChecker(number, cells, columns), context)
+        row = importer.check_row(RowChecker(number, cells, columns, words), context)
         for key in row.keys:
             if key in first_seen:
                 column_key, *_rest = key

@@ -3,10 +3,11 @@
 Why on the server: the confirm must write exactly the file that was previewed, and
 nothing the browser sends back can be trusted to be that file (hidden fields with
 rows could be edited, and 5,000 rows do not fit in a form). Asking for the file again
-would be a chore on a phone. So the upload is stored under ``IMPORT_DIR`` (default
+would be a chore on a phone. So the table read from the upload (its text cells, as
+JSON: parsed once, never the workbook again) is stored under ``IMPORT_DIR`` (default
 ``instance/imports``) with a random id, bound to the person and station that sent it
-and to its kind; confirm re-reads and re-checks it against the database as it is
-then. Uploads expire after an hour and go once imported.
+and to its kind; preview and confirm check it against the database as it is then.
+Uploads expire after an hour and go once imported.
 
 Several workers on one machine share the folder; several machines need it shared
 (or sticky sessions).
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from scheduler.importing.files import Table
+
 EXPIRES_AFTER_SECONDS = 3600
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -30,7 +33,7 @@ class Upload:
     id: str
     kind: str
     filename: str
-    data: bytes
+    table: Table
 
 
 def _folder() -> Path:
@@ -39,60 +42,62 @@ def _folder() -> Path:
     return folder
 
 
-def _paths(upload_id: str) -> tuple[Path, Path]:
-    folder = _folder()
-    return folder / f"{upload_id}.upload", folder / f"{upload_id}.json"
+def _path(upload_id: str) -> Path:
+    return _folder() / f"{upload_id}.json"
 
 
-def save_upload(kind: str, filename: str, data: bytes, user) -> str:
-    """Keep ``data`` for ``user`` and return the id of the upload."""
+def save_upload(kind: str, filename: str, table: Table, user) -> str:
+    """Keep ``table`` for ``user`` and return the id of the upload."""
     remove_expired()
     upload_id = secrets.token_urlsafe(24)
-    data_path, meta_path = _paths(upload_id)
-    data_path.write_bytes(data)
-    meta = {
+    record = {
         "kind": kind,
         "filename": filename[:200],
         "user_id": user.id,
         "station_id": user.station_id,
         "saved_at": time.time(),
+        "headers": table.headers,
+        "rows": table.rows,
     }
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    _path(upload_id).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     return upload_id
+
+
+def _read(upload_id: str) -> dict | None:
+    if not UPLOAD_ID.match(upload_id or ""):
+        return None
+    try:
+        return json.loads(_path(upload_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _expired(record: dict) -> bool:
+    return time.time() - record.get("saved_at", 0) > EXPIRES_AFTER_SECONDS
 
 
 def load_upload(kind: str, upload_id: str, user) -> Upload | None:
     """The upload if it exists, is of this kind, came from ``user`` of their station and has not expired."""
-    if not UPLOAD_ID.match(upload_id or ""):
-        return None
-    data_path, meta_path = _paths(upload_id)
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        data = data_path.read_bytes()
-    except (OSError, ValueError):
-        return None
+    record = _read(upload_id)
     if (
-        meta.get("kind") != kind
-        or meta.get("user_id") != user.id
-        or meta.get("station_id") != user.station_id
-        or time.time() - meta.get("saved_at", 0) > EXPIRES_AFTER_SECONDS
+        record is None
+        or record.get("kind") != kind
+        or record.get("user_id") != user.id
+        or record.get("station_id") != user.station_id
+        or _expired(record)
     ):
         return None
-    return Upload(upload_id, kind, meta.get("filename", ""), data)
+    table = Table(record["headers"], [(number, cells) for number, cells in record["rows"]])
+    return Upload(upload_id, kind, record.get("filename", ""), table)
 
 
 def discard_upload(upload_id: str) -> None:
     if UPLOAD_ID.match(upload_id or ""):
-        for path in _paths(upload_id):
-            path.unlink(missing_ok=True)
+        _path(upload_id).unlink(missing_ok=True)
 
 
 def remove_expired() -> None:
-    cutoff = time.time() - EXPIRES_AFTER_SECONDS
     for path in _folder().glob("*.json"):
-        try:
-            expired = json.loads(path.read_text(encoding="utf-8")).get("saved_at", 0) < cutoff
-        except (OSError, ValueError):
-            expired = True
-        if expired:
-            discard_upload(path.stem)
+        record = _read(path.stem)
+        if record is None or _expired(record):
+            path.unlink(missing_ok=True)

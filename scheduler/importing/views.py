@@ -54,7 +54,7 @@ def upload_page(importer: Importer):
         except SpreadsheetError as error:
             form.file.errors = [error.message]
         else:
-            upload_id = save_upload(importer.kind, upload.filename or "", data, current_user)
+            upload_id = save_upload(importer.kind, upload.filename or "", table, current_user)
             return redirect(url_for(_endpoint(importer, "preview"), upload_id=upload_id))
     return private(
         render(
@@ -73,9 +73,7 @@ def _load_plan(importer: Importer, upload_id: str) -> tuple[Plan | None, str]:
     if upload is None:
         return None, ""
     try:
-        return build_plan(
-            importer, read_table(upload.data, upload.filename), current_station_id()
-        ), upload.filename
+        return build_plan(importer, upload.table, current_station_id()), upload.filename
     except SpreadsheetError:
         return None, upload.filename
 

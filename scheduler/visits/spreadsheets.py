@@ -173,7 +173,7 @@ class RegisterImporter(Importer):
         building = checker.choice(
             "building",
             context.building_by_spelling,
-            unknown_building(context.buildings, checker.cells.get("building", "")),
+            lambda: unknown_building(context.buildings, checker.cells.get("building", "")),
         )
         values["building"] = building.id if building else None
         if building:
@@ -181,10 +181,10 @@ class RegisterImporter(Importer):
         values["phone"] = checker.phone("phone")
         values["emergency_phone"] = checker.phone("emergency_phone")
         values["birth_year"] = checker.whole_number(
-            "birth_year", 1900, context.this_year, _("Enter a year between 1900 and this year.")
+            "birth_year", 1900, context.this_year, _l("Enter a year between 1900 and this year.")
         )
         values["visit_every_days"] = checker.whole_number(
-            "visit_every_days", 1, 365, _("Write a number of days from 1 to 365, or leave it empty.")
+            "visit_every_days", 1, 365, _l("Write a number of days from 1 to 365, or leave it empty.")
         )
         values["lives_alone"] = checker.flag("lives_alone", False)
         values["active"] = checker.flag("active", True)
