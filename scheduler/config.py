@@ -45,6 +45,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "5 per 15 minutes")
+    # Invitation (set-password) links: how long they work, and how often one address may try them.
+    INVITATION_VALID_HOURS = int(os.environ.get("INVITATION_VALID_HOURS", "72"))
+    INVITATION_LIMIT_PER_ADDRESS = os.environ.get("INVITATION_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     # Residents' service requests: every attempt counts per address (one compound may share
     # an address behind the carrier's NAT), only filed requests count per phone number.
     REQUEST_LIMIT_PER_ADDRESS = os.environ.get("REQUEST_LIMIT_PER_ADDRESS", "20 per hour")

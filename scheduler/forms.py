@@ -3,7 +3,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -92,3 +92,30 @@ class ListedChoice:
     def __call__(self, form, field):
         if field.data not in {choice.value for choice in field.choices if choice.value != ""}:
             raise ValidationError(self.message)
+
+
+# Lists of people and residents: everyone, only those active, or only those switched off.
+STATUS_ACTIVE = "active"
+STATUS_INACTIVE = "inactive"
+
+
+def status_field(label, active_label, inactive_label) -> SelectField:
+    """The active / switched off / all filter of a list; empty means all."""
+    return SelectField(
+        label,
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice(STATUS_ACTIVE, active_label),
+            SelectChoice(STATUS_INACTIVE, inactive_label),
+        ],
+        validate_choice=False,
+    )
+
+
+def status_criteria(column, status: str | None) -> list:
+    """The ``where`` criteria for a status filter's value (anything unknown means all)."""
+    if status == STATUS_ACTIVE:
+        return [column.is_(True)]
+    if status == STATUS_INACTIVE:
+        return [column.is_(False)]
+    return []

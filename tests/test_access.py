@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.logout",
     "shifts.feed",  # guarded by its secret token
+    "people.invitation",  # guarded by its one-time token
 }
 
 

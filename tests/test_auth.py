@@ -37,9 +37,18 @@ def test_failed_login_gives_one_generic_message(client, make_user, username, pas
     assert client.get("/me").status_code == 302
 
 
-def test_deactivated_account_cannot_sign_in(client, make_user):
+def test_deactivated_account_cannot_sign_in_and_is_told_to_ask_the_station(client, make_user):
     user = make_user(Role.VOLUNTEER, active=False)
-    assert login(client, user.username).status_code == 422
+    response = login(client, user.username)
+    assert response.status_code == 422
+    assert "此账号已停用，请联系驿站。" in response.get_data(as_text=True)
+    assert client.get("/me").status_code == 302
+
+
+def test_a_wrong_password_does_not_reveal_that_an_account_is_switched_off(client, make_user):
+    user = make_user(Role.VOLUNTEER, active=False)
+    html = login(client, user.username, "not-the-password-9").get_data(as_text=True)
+    assert "用户名或密码不正确" in html and "停用" not in html
 
 
 def test_login_attempts_are_logged_without_the_password(client, make_user, caplog):

@@ -28,8 +28,9 @@ class StrongPassword:
             raise ValidationError(problem)
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice, under the password policy (e.g. through an invitation link)."""
+
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=200), StrongPassword()]
     )
@@ -41,3 +42,7 @@ class ChangePasswordForm(FlaskForm):
     def __init__(self, account_username: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_username = account_username
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])

@@ -56,12 +56,16 @@ def login():
         return redirect(home_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next_url(request.args.get("next")) or home_url())
-        # One message whatever went wrong: it must not reveal which usernames exist.
-        form.form_errors.append(_("Wrong username or password."))
+        try:
+            user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except RuleViolation as violation:
+            violation.attach_to(form)
+        else:
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next_url(request.args.get("next")) or home_url())
+            # One message whatever went wrong: it must not reveal which usernames exist.
+            form.form_errors.append(_("Wrong username or password."))
     return render("auth/login.html", form=form, status=form_status(form))
 
 

@@ -34,12 +34,17 @@ def load_user_from_session_id(session_id: str) -> User | None:
 
 
 def authenticate(username: str, password: str, address: str) -> User | None:
+    """The user, or None for a wrong username or password; RuleViolation when switched off."""
     user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
     if user is None:
         check_password_hash(_dummy_hash(), password)
         ok = False
     else:
-        ok = user.check_password(password) and user.active
+        ok = user.check_password(password)
+        if ok and not user.active:
+            # Only someone who knows the password learns that the account exists.
+            log.warning("login refused: switched off user_id=%s address=%s", user.id, address)
+            raise RuleViolation(_("This account is switched off. Please ask the station."))
     if not ok:
         log.warning("login failed username=%r address=%s", username, address)
         return None

@@ -15,6 +15,7 @@ from scheduler.models.core import (
     enum_column,
     new_token,
 )
+from scheduler.models.invitations import Invitation, InvitationState
 from scheduler.models.menu import (
     Service,
     ServiceCategory,
@@ -85,6 +86,8 @@ __all__ = [
     "Building",
     "CalendarFeed",
     "Health",
+    "Invitation",
+    "InvitationState",
     "Kind",
     "Notice",
     "RequestState",

@@ -1,10 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from scheduler.auth.forms import StrongPassword
-from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
+from scheduler.forms import (
+    NoControlCharacters,
+    PhoneNumber,
+    int_or_none,
+    normalise_phone,
+    status_field,
+    strip_text,
+)
 from scheduler.models import KIND_LABELS, ROLE_LABELS, Role
 
 USERNAME_PATTERN = Regexp(
@@ -32,11 +38,6 @@ class AccountForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     kind = SelectField(_l("What they are"), validators=[Optional()])
     building_id = SelectField(_l("Home building"), coerce=int_or_none, validators=[Optional()])
-    password = PasswordField(
-        _l("Password"),
-        validators=[Optional(), Length(max=200), StrongPassword(username_field="username")],
-    )
-    active = BooleanField(_l("Account active"), default=True)
 
     def __init__(self, buildings, roles=(Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,9 +47,15 @@ class AccountForm(FlaskForm):
         ]
         self.building_id.choices = [("", _l("— none —"))] + [(b.id, b.name) for b in buildings]
 
-    def require_password(self) -> None:
-        """New accounts need a password; on edit an empty field keeps the old one."""
-        self.password.validators = [DataRequired(), *self.password.validators[1:]]
+
+class EditAccountForm(AccountForm):
+    """An existing account: the only place an account is switched on or off.
+
+    A new account has no such box: it is active, and its person sets a password through an
+    invitation link, so a create form never derives "off" from a box it did not render.
+    """
+
+    active = BooleanField(_l("Account active"))
 
 
 class StationForm(FlaskForm):
@@ -100,9 +107,19 @@ class AccountFilterForm(FlaskForm):
 
     q = StringField(_l("Name, username or phone"), filters=[strip_text], validators=[Length(max=40)])
     kind = SelectField(_l("What they are"), validators=[Optional()])
+    status = status_field(_l("State"), _l("Active"), _l("Switched off"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _l("Everyone"))] + [
             (kind.value, label) for kind, label in KIND_LABELS.items()
         ]
+
+
+class AdminStatusForm(FlaskForm):
+    """The station list's filter: which station administrators to show."""
+
+    class Meta:
+        csrf = False
+
+    status = status_field(_l("Administrators"), _l("Active"), _l("Switched off"))

@@ -5,7 +5,9 @@ from flask_babel import gettext as _
 
 from scheduler.access import in_station
 from scheduler.extensions import db
+from scheduler.forms import status_criteria
 from scheduler.models import Building, Kind, Role, Station, User
+from scheduler.people.invitations import NO_PASSWORD_YET, issue_invitation, revoke_invitations
 from scheduler.rules import RuleViolation
 
 
@@ -14,8 +16,9 @@ def station_buildings() -> list[Building]:
     return list(db.session.scalars(in_station(Building).order_by(Building.sort_order)))
 
 
-def account_filter(query: sa.Select, text: str = "", kind: str = "") -> sa.Select:
-    """Narrow an account query by a name/username/phone fragment and by kind."""
+def account_filter(query: sa.Select, text: str = "", kind: str = "", status: str = "") -> sa.Select:
+    """Narrow an account query by a name/username/phone fragment, by kind and by active or not."""
+    query = query.where(*status_criteria(User.active, status))
     if text:
         pattern = f"%{text.lower()}%"
         query = query.where(
@@ -46,18 +49,17 @@ def _check_building(station_id: int | None, building_id: int | None) -> None:
         raise RuleViolation(_("Choose a building of this station."), field="building_id")
 
 
-def create_account(
+def _new_account(
     *,
     station_id: int | None,
     username: str,
     display_name: str,
     role: Role,
-    password: str,
     phone: str = "",
     kind: Kind | None = None,
     building_id: int | None = None,
-    active: bool = True,
 ) -> User:
+    """A new, active account added to the session (not committed), still without a password."""
     if role == Role.SUPERADMIN and station_id is not None:
         raise RuleViolation(_("A street office administrator belongs to no station."), field="role")
     if role != Role.SUPERADMIN and station_id is None:
@@ -73,12 +75,36 @@ def create_account(
         phone=phone or "",
         kind=kind,
         building_id=building_id,
-        active=active,
+        active=True,
+        password_hash=NO_PASSWORD_YET,
     )
-    user.set_password(password)
     db.session.add(user)
+    return user
+
+
+def create_account(*, password: str, **fields) -> User:
+    """An active account with a password typed by the operator (``flask create-user``)."""
+    user = _new_account(**fields)
+    user.set_password(password)
     db.session.commit()
     return user
+
+
+def create_invited_account(*, issued_by: User, **fields) -> tuple[User, str]:
+    """An active account without a password, and the invitation link that lets the person set one."""
+    user = _new_account(**fields)
+    link = issue_invitation(user, issued_by)
+    db.session.commit()
+    return user, link
+
+
+def reissue_invitation(user: User, issued_by: User) -> str:
+    """A fresh set-password link (the person forgot their password); the older link stops working."""
+    if not user.active:
+        raise RuleViolation(_("Switch the account on before giving it a link."))
+    link = issue_invitation(user, issued_by)
+    db.session.commit()
+    return link
 
 
 def update_account(
@@ -92,7 +118,6 @@ def update_account(
     kind: Kind | None,
     building_id: int | None,
     active: bool,
-    new_password: str | None = None,
 ) -> User:
     if user.id == editor.id and (not active or role != user.role):
         raise RuleViolation(
@@ -101,16 +126,16 @@ def update_account(
     username = username.strip().lower()
     _ensure_username_free(username, except_user_id=user.id)
     _check_building(user.station_id, building_id)
-    ends_sessions = bool(new_password) or (user.active and not active) or role != user.role
+    ends_sessions = (user.active and not active) or role != user.role
     user.username = username
     user.display_name = display_name
     user.role = role
     user.phone = phone or ""
     user.kind = kind
     user.building_id = building_id
+    if user.active and not active:
+        revoke_invitations(user)
     user.active = active
-    if new_password:
-        user.set_password(new_password)
     if ends_sessions:
         user.end_all_sessions()
     db.session.commit()

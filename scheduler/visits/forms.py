@@ -3,7 +3,16 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from scheduler.forms import NoControlCharacters, PhoneNumber, int_or_none, normalise_phone, strip_text
+from scheduler.forms import (
+    NoControlCharacters,
+    PhoneNumber,
+    int_or_none,
+    normalise_phone,
+    status_criteria,
+    status_field,
+    strip_text,
+)
+from scheduler.models import Beneficiary
 from scheduler.visits.services import BeneficiaryFilter
 
 
@@ -47,7 +56,6 @@ class BeneficiaryForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=365)],
         description=_l("Leave empty when there are no regular visits."),
     )
-    active = BooleanField(_l("Receives visits"), default=True)
 
     def __init__(self, buildings, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +63,16 @@ class BeneficiaryForm(FlaskForm):
 
     def fields_for_service(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class EditBeneficiaryForm(BeneficiaryForm):
+    """A registered resident: the only place visits are switched off.
+
+    Registering has no such box: a new resident is in care, so the create form cannot
+    derive "no visits" from a box it never rendered.
+    """
+
+    active = BooleanField(_l("Receives visits"))
 
 
 class BeneficiaryFilterForm(Form):
@@ -77,6 +95,15 @@ class BeneficiaryFilterForm(Form):
             lives_alone=bool(self.lives_alone.data),
             overdue=bool(self.overdue.data),
         )
+
+
+class RegisterFilterForm(BeneficiaryFilterForm):
+    """The register's filter: the shared one, and whether residents still receive visits."""
+
+    status = status_field(_l("Visits"), _l("Receives visits"), _l("No visits"))
+
+    def criteria(self, now) -> list:
+        return [*self.selected_filter().criteria(now), *status_criteria(Beneficiary.active, self.status.data)]
 
 
 class AccessLogFilterForm(Form):

@@ -17,7 +17,12 @@ from scheduler.people.services import station_buildings
 from scheduler.rendering import form_status, render
 from scheduler.rules import RuleViolation
 from scheduler.visits.blueprint import bp
-from scheduler.visits.forms import AccessLogFilterForm, BeneficiaryFilterForm, BeneficiaryForm
+from scheduler.visits.forms import (
+    AccessLogFilterForm,
+    BeneficiaryForm,
+    EditBeneficiaryForm,
+    RegisterFilterForm,
+)
 from scheduler.visits.privacy import shows_personal_data
 from scheduler.visits.services import access_log_query, record_access, save_beneficiary
 
@@ -29,11 +34,11 @@ RECENT_TASKS = 20
 @roles_required(*STAFF_ROLES)
 def beneficiaries():
     shows_personal_data()
-    form = BeneficiaryFilterForm(request.args)
+    form = RegisterFilterForm(request.args)
     form.set_buildings(station_buildings())
     now = utcnow()
     page = db.paginate(
-        in_station(Beneficiary, *form.selected_filter().criteria(now))
+        in_station(Beneficiary, *form.criteria(now))
         .join(Beneficiary.building)
         .options(contains_eager(Beneficiary.building))
         .order_by(Beneficiary.active.desc(), Building.sort_order, Beneficiary.unit, Beneficiary.room),
@@ -81,7 +86,7 @@ def record(beneficiary_id: int):
 def edit_beneficiary(beneficiary_id: int):
     beneficiary = get_in_station_or_404(Beneficiary, beneficiary_id)
     shows_personal_data()
-    form = BeneficiaryForm(station_buildings(), obj=beneficiary)
+    form = EditBeneficiaryForm(station_buildings(), obj=beneficiary)
     if request.method == "GET":
         # The edit form shows the whole record: it is a view like any other.
         record_access(beneficiary, current_user)

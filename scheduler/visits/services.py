@@ -60,16 +60,21 @@ def save_beneficiary(
     lives_alone: bool = False,
     care_notes: str = "",
     visit_every_days: int | None = None,
-    active: bool = True,
+    active: bool | None = None,
 ) -> Beneficiary:
-    """Register a new beneficiary (``beneficiary=None``) or update one."""
+    """Register a new beneficiary (``beneficiary=None``) or update one.
+
+    ``active`` None keeps an existing record's flag; a new record is always in care.
+    """
     _check_building(station_id, building_id)
     if birth_year is not None and not 1900 <= birth_year <= utcnow().year:
         raise RuleViolation(_("Enter a year between 1900 and this year."), field="birth_year")
     is_new = beneficiary is None
     if is_new:
-        beneficiary = Beneficiary(station_id=station_id)
+        beneficiary = Beneficiary(station_id=station_id, active=True)
         db.session.add(beneficiary)
+    if active is None:
+        active = beneficiary.active
     for field, value in dict(
         name=name,
         building_id=building_id,
