@@ -263,7 +263,7 @@ class Importer:
     def template_filename(self) -> str:
         raise NotImplementedError
 
-    def prepare(self, station_id: int):
+    def prepare(self, station_id: int, table: Table, positions: dict[str, int]):
         """Load once whatever the rows are checked against (existing records, buildings)."""
         raise NotImplementedError
 
@@ -318,7 +318,7 @@ class Plan:
 def build_plan(importer: Importer, table: Table, station_id: int) -> Plan:
     positions, ignored = match_headers(table.headers, importer.columns)
     columns = {column.key: column for column in importer.columns}
-    context = importer.prepare(station_id)
+    context = importer.prepare(station_id, table, positions)
     rows = []
     first_seen: dict[tuple, int] = {}
     words = {True: _("yes"), False: _("no")}

@@ -5,14 +5,27 @@ each is active and when it was created and last signed in. The import (admins on
 matches accounts by username; a new account gets no password but an invitation link.
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from scheduler.extensions import db
-from scheduler.importing.plan import Column
-from scheduler.models import User
+from scheduler.importing.plan import (
+    Column,
+    Importer,
+    PlannedRow,
+    RowChecker,
+    building_spellings,
+    spellings,
+    unknown_building,
+)
+from scheduler.models import KIND_LABELS, ROLE_LABELS, Building, Kind, Role, User
+from scheduler.people.forms import USERNAME_PATTERN
+from scheduler.people.invitations import NO_PASSWORD_YET, issue_invitation
 from scheduler.spreadsheets import Sheet
 
 COLUMNS = [
@@ -60,6 +73,135 @@ COLUMNS = [
         ("楼栋", "楼号", "building"),
     ),
 ]
+
+
+ROLE_SPELLINGS = spellings(
+    [
+        (Role.ADMIN, [ROLE_LABELS[Role.ADMIN], "书记", "管理员", "admin", "administrator"]),
+        (Role.COORDINATOR, [ROLE_LABELS[Role.COORDINATOR], "协调员", "社区工作者", "coordinator"]),
+        (Role.VOLUNTEER, [ROLE_LABELS[Role.VOLUNTEER], "volunteer"]),
+    ]
+)
+KIND_SPELLINGS = spellings(
+    [(kind, [label, kind.value]) for kind, label in KIND_LABELS.items()]
+    + [(Kind.PROPERTY_STAFF, ["物业"]), (Kind.RESIDENT_VOLUNTEER, ["居民"])]
+)
+# Column key → User attribute, where they differ.
+ATTRIBUTES = {"building": "building_id"}
+
+
+class AccountsContext:
+    """The station's buildings, and every account already holding a username of the file (one query)."""
+
+    def __init__(self, station_id: int, usernames: set[str], importing_user: User):
+        self.station_id = station_id
+        self.importing_user_id = importing_user.id
+        self.buildings = list(
+            db.session.scalars(
+                sa.select(Building).where(Building.station_id == station_id).order_by(Building.sort_order)
+            )
+        )
+        self.building_by_spelling = building_spellings(self.buildings)
+        self.by_username = {
+            user.username: user
+            for user in db.session.scalars(sa.select(User).where(User.username.in_(sorted(usernames))))
+        }
+
+
+@dataclass
+class InvitedPerson:
+    user: User
+    link: str
+
+
+class AccountsImporter(Importer):
+    """Accounts matched by username; new ones get an invitation link, never a typed password."""
+
+    kind = "accounts"
+    blueprint = "people"
+    columns = COLUMNS
+
+    def title(self) -> str:
+        return _("Accounts")
+
+    def template_filename(self) -> str:
+        return _("accounts-template.xlsx")
+
+    def prepare(self, station_id: int, table, positions) -> AccountsContext:
+        index = positions["username"]
+        usernames = {cells[index].strip().lower() for _number, cells in table.rows if index < len(cells)}
+        return AccountsContext(station_id, usernames, current_user)
+
+    def check_row(self, checker: RowChecker, context: AccountsContext) -> PlannedRow:
+        username = checker.text("username", 40).lower()
+        checker.shown["username"] = username
+        if username and not USERNAME_PATTERN.regex.match(username):
+            checker.problem("username", USERNAME_PATTERN.message)
+        values = {
+            "username": username,
+            "display_name": checker.text("display_name", 40),
+            "phone": checker.phone("phone"),
+            # An empty cell keeps an account's role; a new account is a volunteer.
+            "role": checker.choice("role", ROLE_SPELLINGS, _l("Write 支部书记, 网格员 or 志愿者.")),
+            "kind": checker.choice("kind", KIND_SPELLINGS, _l("Write 党员, 楼栋长, 物业人员 or 居民志愿者.")),
+        }
+        building = checker.choice(
+            "building",
+            context.building_by_spelling,
+            lambda: unknown_building(context.buildings, checker.cells.get("building", "")),
+        )
+        values["building"] = building.id if building else None
+        for key, value in (("role", values["role"]), ("kind", values["kind"])):
+            if value is not None:
+                checker.shown[key] = value.label
+        if building:
+            checker.shown["building"] = building.name
+        values = {ATTRIBUTES.get(key, key): value for key, value in values.items() if key in checker.cells}
+        if values.get("role", "") is None:
+            del values["role"]
+        existing = context.by_username.get(username)
+        if existing is not None and existing.station_id != context.station_id:
+            checker.problem(
+                "username", _l("This username belongs to an account of another station. Choose another.")
+            )
+        elif (
+            existing is not None
+            and existing.id == context.importing_user_id
+            and values.get("role", existing.role) != existing.role
+        ):
+            checker.problem("role", _l("You cannot change your own role."))
+        row = checker.row(values, keys=(("username", username),))
+        if not checker.problems and existing is not None:
+            row.record = existing
+            row.changed = {
+                key
+                for key in checker.cells
+                if ATTRIBUTES.get(key, key) in values
+                and getattr(existing, ATTRIBUTES.get(key, key)) != values[ATTRIBUTES.get(key, key)]
+            }
+        return row
+
+    def save(self, rows: list[PlannedRow], station_id: int, user) -> list[InvitedPerson]:
+        """Write the rows; each new person gets an invitation link (returned, shown once)."""
+        invited = []
+        for row in rows:
+            if row.record is None:
+                person = User(
+                    station_id=station_id,
+                    password_hash=NO_PASSWORD_YET,
+                    active=True,
+                    **{"role": Role.VOLUNTEER, **row.values},
+                )
+                db.session.add(person)
+                # Issued before the flush: a person without an id has no older link to revoke.
+                invited.append(InvitedPerson(person, issue_invitation(person, user)))
+            else:
+                role_changes = "role" in row.values and row.values["role"] != row.record.role
+                for attribute, value in row.values.items():
+                    setattr(row.record, attribute, value)
+                if role_changes:
+                    row.record.end_all_sessions()
+        return invited
 
 
 def accounts_sheet(users: list[User]) -> Sheet:

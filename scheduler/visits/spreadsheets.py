@@ -165,7 +165,7 @@ class RegisterImporter(Importer):
     def template_filename(self) -> str:
         return _("residents-in-care-template.xlsx")
 
-    def prepare(self, station_id: int) -> RegisterContext:
+    def prepare(self, station_id: int, table, positions) -> RegisterContext:
         return RegisterContext(station_id)
 
     def check_row(self, checker: RowChecker, context: RegisterContext) -> PlannedRow:
