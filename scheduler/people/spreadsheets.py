@@ -75,17 +75,23 @@ COLUMNS = [
 ]
 
 
-ROLE_SPELLINGS = spellings(
-    [
-        (Role.ADMIN, [ROLE_LABELS[Role.ADMIN], "书记", "管理员", "admin", "administrator"]),
-        (Role.COORDINATOR, [ROLE_LABELS[Role.COORDINATOR], "协调员", "社区工作者", "coordinator"]),
-        (Role.VOLUNTEER, [ROLE_LABELS[Role.VOLUNTEER], "volunteer"]),
-    ]
-)
-KIND_SPELLINGS = spellings(
-    [(kind, [label, kind.value]) for kind, label in KIND_LABELS.items()]
-    + [(Kind.PROPERTY_STAFF, ["物业"]), (Kind.RESIDENT_VOLUNTEER, ["居民"])]
-)
+def role_spellings() -> dict[str, Role]:
+    return spellings(
+        [
+            (Role.ADMIN, [ROLE_LABELS[Role.ADMIN], "书记", "管理员", "admin", "administrator"]),
+            (Role.COORDINATOR, [ROLE_LABELS[Role.COORDINATOR], "协调员", "社区工作者", "coordinator"]),
+            (Role.VOLUNTEER, [ROLE_LABELS[Role.VOLUNTEER], "volunteer"]),
+        ]
+    )
+
+
+def kind_spellings() -> dict[str, Kind]:
+    return spellings(
+        [(kind, [label, kind.value]) for kind, label in KIND_LABELS.items()]
+        + [(Kind.PROPERTY_STAFF, ["物业"]), (Kind.RESIDENT_VOLUNTEER, ["居民"])]
+    )
+
+
 # Column key → User attribute, where they differ.
 ATTRIBUTES = {"building": "building_id"}
 
@@ -102,6 +108,9 @@ class AccountsContext:
             )
         )
         self.building_by_spelling = building_spellings(self.buildings)
+        # Labels in both languages: made in a request, not when the module loads.
+        self.roles = role_spellings()
+        self.kinds = kind_spellings()
         self.by_username = {
             user.username: user
             for user in db.session.scalars(sa.select(User).where(User.username.in_(sorted(usernames))))
@@ -142,8 +151,8 @@ class AccountsImporter(Importer):
             "display_name": checker.text("display_name", 40),
             "phone": checker.phone("phone"),
             # An empty cell keeps an account's role; a new account is a volunteer.
-            "role": checker.choice("role", ROLE_SPELLINGS, _l("Write 支部书记, 网格员 or 志愿者.")),
-            "kind": checker.choice("kind", KIND_SPELLINGS, _l("Write 党员, 楼栋长, 物业人员 or 居民志愿者.")),
+            "role": checker.choice("role", context.roles, _l("Write 支部书记, 网格员 or 志愿者.")),
+            "kind": checker.choice("kind", context.kinds, _l("Write 党员, 楼栋长, 物业人员 or 居民志愿者.")),
         }
         building = checker.choice(
             "building",
