@@ -3,6 +3,7 @@
 import segno
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 
 from scheduler.access import current_station_id, roles_required
@@ -14,6 +15,8 @@ from scheduler.rendering import private, render
 from scheduler.spreadsheets import xlsx_download
 
 IMPORTER = AccountsImporter()
+# A QR code takes milliseconds to make: a sheet of more slips than this (50 A4 pages) lists links only.
+QR_SLIPS_AT_MOST = 300
 
 
 @bp.get("/accounts.xlsx")
@@ -50,12 +53,17 @@ def link_qr(link: str, title: str) -> Markup:
 
 def invitation_sheet(plan, invited):
     """Every new person's link, once, as a sheet to print (the tokens are stored hashed only)."""
+    with_qr = len(invited) <= QR_SLIPS_AT_MOST
     return private(
         render(
             "people/invitation_sheet.html",
             invited=[
-                (entry.user, entry.link, link_qr(entry.link, entry.user.display_name)) for entry in invited
+                (entry, entry.link, link_qr(entry.link, entry.display_name) if with_qr else None)
+                for entry in invited
             ],
+            with_qr=with_qr,
+            qr_limit=QR_SLIPS_AT_MOST,
+            station_name=current_user.station.name,
             updated=len(plan.to_write) - len(invited),
             valid_hours=current_app.config.get("INVITATION_VALID_HOURS", 72),
         )

@@ -117,9 +117,12 @@ class AccountsContext:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class InvitedPerson:
-    user: User
+    """What the invitation sheet prints, taken before the commit expires the new account."""
+
+    display_name: str
+    username: str
     link: str
 
 
@@ -203,7 +206,8 @@ class AccountsImporter(Importer):
                 )
                 db.session.add(person)
                 # Issued before the flush: a person without an id has no older link to revoke.
-                invited.append(InvitedPerson(person, issue_invitation(person, user)))
+                link = issue_invitation(person, user)
+                invited.append(InvitedPerson(person.display_name, person.username, link))
             else:
                 role_changes = "role" in row.values and row.values["role"] != row.record.role
                 for attribute, value in row.values.items():

@@ -204,3 +204,12 @@ def test_accounts_page_links_the_import(admin_client):
     html = admin_client.get("/people/import").get_data(as_text=True)
     assert 'href="/people/import/template.xlsx"' in html
     assert 'href="/people/import"' in admin_client.get("/people/").get_data(as_text=True)
+
+
+def test_a_very_long_list_gets_its_links_without_qr_codes(app, admin_client, upload, monkeypatch):
+    from scheduler.people import spreadsheet_routes
+
+    monkeypatch.setattr(spreadsheet_routes, "QR_SLIPS_AT_MOST", 2)
+    sheet = confirm(admin_client, preview(upload, volunteer_rows(3), admin_client)).get_data(as_text=True)
+    assert "<svg" not in sheet and "超过 2 人" in sheet
+    assert len(sheet_links(sheet)) == 3
