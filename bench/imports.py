@@ -20,19 +20,17 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from openpyxl import Workbook
+
+from bench.run import prepare_database
 
 LIMIT_SECONDS = 5.0
 PASSWORD = "bench-password-2026"
 
 
 def workbook(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    from scheduler.spreadsheets import Sheet, workbook_bytes
+
+    return workbook_bytes([Sheet("import", rows[0], rows[1:])])
 
 
 def register_rows(count: int) -> list[list]:
@@ -148,12 +146,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         url = arguments.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        os.environ["SCHEDULER_ENV"] = "development"
-        from flask_migrate import upgrade
-
+        prepare_database(url, 1, PASSWORD)
         from scheduler import create_app
         from scheduler.config import DevelopmentConfig, normalise_database_url
-        from scheduler.demo import seed_demo
         from scheduler.extensions import db
 
         settings = {
@@ -162,11 +157,6 @@ def main() -> None:
         }
         app = create_app(type("BenchConfig", (DevelopmentConfig,), settings))
         with app.app_context():
-            if url.startswith("postgresql"):
-                with db.engine.begin() as connection:
-                    connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            upgrade()
-            seed_demo(PASSWORD)
             engine = db.engine
 
         client = app.test_client()

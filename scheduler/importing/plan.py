@@ -147,12 +147,17 @@ class RowChecker:
         text = message() if callable(message) else message
         self.problems.append(Problem(self.number, str(self.columns[key].label), str(text)))
 
-    def text(self, key: str, max_length: int) -> str:
-        value = self.cells.get(key, "").strip()
-        self.shown[key] = value
-        if not value and self.columns[key].required:
+    def _cell(self, key: str) -> str:
+        """The cell's text, shown as it is; an empty required cell is a problem."""
+        text = self.cells.get(key, "").strip()
+        self.shown[key] = text
+        if not text and self.columns[key].required:
             self.problem(key, _("Required: this cell must not be empty."))
-        elif len(value) > max_length:
+        return text
+
+    def text(self, key: str, max_length: int) -> str:
+        value = self._cell(key)
+        if len(value) > max_length:
             self.problem(key, TOO_LONG % {"max": max_length})
         elif CONTROL_CHARACTERS.search(value):
             self.problem(key, _("Remove the invisible control characters from this text."))
@@ -187,11 +192,8 @@ class RowChecker:
         return value
 
     def whole_number(self, key: str, low: int, high: int, message) -> int | None:
-        text = self.cells.get(key, "").strip()
-        self.shown[key] = text
+        text = self._cell(key)
         if not text:
-            if self.columns[key].required:
-                self.problem(key, _("Required: this cell must not be empty."))
             return None
         try:
             value = int(text)
@@ -205,16 +207,26 @@ class RowChecker:
 
     def choice(self, key: str, options: dict[str, Any], message, default=None):
         """One of ``options`` (keyed by ``header_key`` of each accepted spelling)."""
-        text = self.cells.get(key, "").strip()
-        self.shown[key] = text
+        text = self._cell(key)
         if not text:
-            if self.columns[key].required:
-                self.problem(key, _("Required: this cell must not be empty."))
             return default
         value = options.get(header_key(text))
         if value is None:
             self.problem(key, message)
         return value
+
+    def present(self, values: dict[str, Any], attributes: dict[str, str]) -> dict[str, Any]:
+        """The values of the columns the file has, by attribute: a column it lacks changes nothing."""
+        return {attributes.get(key, key): value for key, value in values.items() if key in self.cells}
+
+    def changed(self, record, values: dict[str, Any], attributes: dict[str, str]) -> set[str]:
+        """The columns whose value differs from ``record``'s."""
+        return {
+            key
+            for key in self.cells
+            if attributes.get(key, key) in values
+            and getattr(record, attributes.get(key, key)) != values[attributes.get(key, key)]
+        }
 
     def row(self, values: dict[str, Any], keys: tuple = ()) -> PlannedRow:
         return PlannedRow(self.number, self.shown, values, self.problems, keys=keys)

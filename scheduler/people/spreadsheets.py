@@ -168,7 +168,7 @@ class AccountsImporter(Importer):
                 checker.shown[key] = value.label
         if building:
             checker.shown["building"] = building.name
-        values = {ATTRIBUTES.get(key, key): value for key, value in values.items() if key in checker.cells}
+        values = checker.present(values, ATTRIBUTES)
         if values.get("role", "") is None:
             del values["role"]
         existing = context.by_username.get(username)
@@ -185,12 +185,7 @@ class AccountsImporter(Importer):
         row = checker.row(values, keys=(("username", username),))
         if not checker.problems and existing is not None:
             row.record = existing
-            row.changed = {
-                key
-                for key in checker.cells
-                if ATTRIBUTES.get(key, key) in values
-                and getattr(existing, ATTRIBUTES.get(key, key)) != values[ATTRIBUTES.get(key, key)]
-            }
+            row.changed = checker.changed(existing, values, ATTRIBUTES)
         return row
 
     def save(self, rows: list[PlannedRow], station_id: int, user) -> list[InvitedPerson]:

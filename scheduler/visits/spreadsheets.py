@@ -189,7 +189,7 @@ class RegisterImporter(Importer):
         values["lives_alone"] = checker.flag("lives_alone", False)
         values["active"] = checker.flag("active", True)
         # Only the columns the file has are saved: a register without care notes keeps ours.
-        values = {ATTRIBUTES.get(key, key): value for key, value in values.items() if key in checker.cells}
+        values = checker.present(values, ATTRIBUTES)
         keys = [("name", values["name"], values.get("building_id"), values.get("unit", ""), values["room"])]
         if values.get("phone"):
             keys.append(("phone", values["phone"], values["name"]))
@@ -198,11 +198,7 @@ class RegisterImporter(Importer):
             row.record = context.match(values, "unit" in checker.cells)
             if row.record is not None:
                 keys.append(("name", "record", row.record.id))
-                row.changed = {
-                    key
-                    for key in checker.cells
-                    if getattr(row.record, ATTRIBUTES.get(key, key)) != values[ATTRIBUTES.get(key, key)]
-                }
+                row.changed = checker.changed(row.record, values, ATTRIBUTES)
         row.keys = tuple(keys)
         return row
 
