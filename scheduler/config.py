@@ -4,6 +4,7 @@ Production refuses to start without SECRET_KEY: there is no fallback secret.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,6 +76,11 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
     LANGUAGES = {"zh": "简体中文", "en": "English"}
 
+    # Spreadsheet uploads wait here between preview and confirm (see scheduler/importing/store.py).
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
+    # No request body is larger (the largest is a 2 MB spreadsheet); a bigger one gets 413 unread.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
     # Volunteers may give back a confirmed shift until this many hours before it starts.
     WITHDRAW_CUTOFF_HOURS = int(os.environ.get("WITHDRAW_CUTOFF_HOURS", "12"))
 
@@ -110,6 +116,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://station.test"
     HTTPS = False
+    # One folder per test process; tests that look into it pass their own.
+    IMPORT_DIR = str(Path(tempfile.gettempdir()) / f"scheduler-test-imports-{os.getpid()}")
 
     @classmethod
     def check(cls, config: dict) -> None:

@@ -15,6 +15,7 @@ ERROR_MESSAGES = {
     404: lambda: _("We could not find that page. It may have moved or been removed."),
     405: lambda: _("That action is not possible here."),
     409: lambda: _("That change conflicts with the current state. Please reload and try again."),
+    413: lambda: _("That file is too large: spreadsheets may be at most 2 MB. Go back and choose another."),
     429: lambda: _("Too many attempts. Please wait a few minutes and try again."),
     500: lambda: _("Something went wrong on our side. Please try again in a moment."),
 }

@@ -11,6 +11,7 @@ test: that is how tests used to post ``active=y`` that no browser ever sent.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -237,8 +238,12 @@ def submit_form(
     htmx: bool = False,
     headers: dict | None = None,
     follow_redirects: bool = False,
+    files: dict[str, tuple[bytes, str]] | None = None,
 ):
     """GET ``url``, fill its form with ``changes`` and submit it; returns the POST's response.
+
+    ``files`` chooses a file for each named file input: ``{"file": (content, "register.xlsx")}``;
+    the form must have that input and send multipart, as a browser needs to upload it.
 
     ``button`` names the submit button clicked (its ``name`` or ``name=value``), for forms
     with several. ``htmx=True`` sends what htmx would: the form's ``hx-post`` address (else its
@@ -249,7 +254,7 @@ def submit_form(
     assert page.status_code == 200, f"GET {url} answered {page.status_code}"
     html = page.get_data(as_text=True)
     chosen = choose_form(read_forms(html), form, changes)
-    pairs = fill(chosen, changes)
+    pairs = fill(chosen, changes) + attach_files(chosen, files or {})
     if button is not None:
         name, _, value = button.partition("=")
         matches = [b for b in chosen.buttons() if b.name == name and (not value or b.value == value)]
@@ -267,6 +272,19 @@ def submit_form(
     if chosen.method == "get" and not (htmx and chosen.attrs.get("hx-post")):
         return client.get(address, query_string=pairs, **options)
     return client.post(address, data=MultiDict(pairs), **options)
+
+
+def attach_files(form: Form, files: dict[str, tuple[bytes, str]]) -> list[tuple[str, tuple]]:
+    """The file parts a browser sends for the files a person chose."""
+    parts = []
+    for name, (content, filename) in files.items():
+        inputs = [
+            control for control in form.named(name) if control.tag == "input" and control.type == "file"
+        ]
+        assert inputs, f"the form has no file input {name!r}"
+        assert form.attrs.get("enctype") == "multipart/form-data", "a file needs enctype=multipart/form-data"
+        parts.append((name, (io.BytesIO(content), filename)))
+    return parts
 
 
 HX_HEADERS_TOKEN = re.compile(r"""hx-headers='\{"X-CSRFToken": "([^"]+)"\}'""")

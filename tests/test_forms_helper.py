@@ -62,3 +62,21 @@ def test_signs_in_through_the_rendered_form(client, make_user):
     response = submit_form(client, "/auth/login", {"username": user.username, "password": TEST_PASSWORD})
     assert response.status_code == 302
     assert client.get("/me").status_code == 200
+
+
+def test_a_file_goes_only_into_a_file_input_of_a_multipart_form():
+    from tests.forms import attach_files
+
+    upload_page = """
+    <form id="up" action="/import" method="post" enctype="multipart/form-data">
+      <input type="file" name="file"></form>
+    <form id="plain" action="/import" method="post"><input type="file" name="file"></form>
+    """
+    forms = {form.attrs["id"]: form for form in read_forms(upload_page)}
+    ((name, (stream, filename)),) = attach_files(forms["up"], {"file": (b"data", "a.csv")})
+    assert (name, stream.read(), filename) == ("file", b"data", "a.csv")
+    with pytest.raises(AssertionError, match="no file input 'photo'"):
+        attach_files(forms["up"], {"photo": (b"data", "a.png")})
+    with pytest.raises(AssertionError, match="multipart"):
+        attach_files(forms["plain"], {"file": (b"data", "a.csv")})
+    assert ("file", "") not in forms["up"].successful_controls()

@@ -10,4 +10,4 @@ bp = Blueprint("people", __name__)
 add_nav_item(bp, "people.accounts", _l("Accounts"), (Role.ADMIN,), order=80)
 add_nav_item(bp, "people.stations", _l("Stations"), (Role.SUPERADMIN,), order=10)
 
-from scheduler.people import routes, welcome  # noqa: E402,F401
+from scheduler.people import routes, spreadsheet_routes, welcome  # noqa: E402,F401

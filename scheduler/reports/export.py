@@ -1,29 +1,28 @@
-"""The per-volunteer hours of a month as a CSV file that Excel opens with its Chinese intact."""
+"""The monthly report as files: its hours table as CSV (Excel opens it with its Chinese
+intact), and the whole report as an .xlsx workbook through the shared spreadsheet writer."""
 
 import csv
 import io
-from urllib.parse import quote
 
 from flask_babel import gettext as _
 
-from scheduler.reports.monthly import VolunteerHours
+from scheduler.reports.monthly import MonthlyReport, VolunteerHours
+from scheduler.reports.months import month_label
 from scheduler.shifts.formatting import hours
+from scheduler.spreadsheets import Sheet, spreadsheet_text, workbook_bytes
 
 # Excel reads a CSV without a byte order mark in the system's code page (GBK in China).
 UTF8_BOM = "\ufeff"
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_text(text: str) -> str:
-    """Text shown as typed: a leading apostrophe keeps a name like "=1+1" from running."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def in_hours(value: float) -> float:
+    return round(value, 2)
 
 
-def hours_csv(rows: list[VolunteerHours]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+def hours_sheet(rows: list[VolunteerHours]) -> Sheet:
+    """Per volunteer: who they are and their hours in the month (numbers, not text)."""
+    return Sheet(
+        _("Service hours"),
         [
             _("Name"),
             _("What they are"),
@@ -31,23 +30,78 @@ def hours_csv(rows: list[VolunteerHours]) -> bytes:
             _("Shifts and activities (h)"),
             _("Home services (h)"),
             _("Total (h)"),
-        ]
-    )
-    for row in rows:
-        person = row.user
-        writer.writerow(
+        ],
+        [
             [
-                spreadsheet_text(person.display_name),
+                row.user.display_name,
                 row.kind_label,
-                spreadsheet_text(person.building.name) if person.building else "",
-                hours(row.hours.shift_hours),
-                hours(row.hours.task_hours),
-                hours(row.hours.total),
+                row.user.building.name if row.user.building else "",
+                in_hours(row.hours.shift_hours),
+                in_hours(row.hours.task_hours),
+                in_hours(row.hours.total),
             ]
+            for row in rows
+        ],
+    )
+
+
+def hours_csv(rows: list[VolunteerHours]) -> bytes:
+    sheet = hours_sheet(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(sheet.headers)
+    for row in sheet.rows:
+        writer.writerow(
+            [spreadsheet_text(value) if isinstance(value, str) else hours(value) for value in row]
         )
     return (UTF8_BOM + buffer.getvalue()).encode("utf-8")
 
 
-def attachment(ascii_name: str, name: str) -> str:
-    """Content-Disposition for a download: a plain ASCII name, and the real one for browsers that read it."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+def report_workbook(report: MonthlyReport, station_name: str) -> bytes:
+    """The month at a glance, the hours table, hours by kind and residents' requests."""
+    served, shifts, tasks, requests = (
+        report.hours,
+        report.shift_total,
+        report.task_total,
+        report.request_total,
+    )
+    summary = Sheet(
+        _("Monthly report"),
+        [_("Figure"), _("Value")],
+        [
+            [_("Station"), station_name],
+            [_("Month"), month_label(report.month)],
+            [_("Volunteers taking part"), len(report.volunteers)],
+            [_("Hours of service"), in_hours(served.total)],
+            [_("Person-times"), report.person_times],
+            [_("Shifts and activities held"), shifts.held],
+            [_("Places filled"), shifts.filled],
+            [_("No-shows"), shifts.no_shows],
+            [_("Home services done"), tasks.done],
+            [_("Visits that raised a concern"), tasks.flagged],
+            [_("Residents in care"), report.care.in_care],
+            [_("Residents visited"), report.care.visited],
+            [_("Residents’ requests done"), requests.done],
+            [_("Compiled"), report.compiled_at],
+        ],
+    )
+    kinds = Sheet(
+        _("By kind of volunteer"),
+        [_("Kind"), _("Number of people"), _("Hours")],
+        [[total.label, total.people, in_hours(total.hours.total)] for total in report.kinds],
+    )
+    asked = Sheet(
+        _("Residents’ requests"),
+        [_("Service"), _("Asked for"), _("Fulfilled"), _("Refused"), _("Rating")],
+        [
+            [
+                row.title,
+                row.figures.received,
+                row.figures.done,
+                row.figures.declined,
+                row.figures.average_rating,
+            ]
+            for row in report.requests
+        ],
+    )
+    return workbook_bytes([summary, hours_sheet(report.volunteers), kinds, asked])

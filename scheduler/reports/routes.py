@@ -1,15 +1,16 @@
-"""The monthly report pages: a month on screen (and on A4 paper), its hours as CSV."""
+"""The monthly report pages: a month on screen (and on A4 paper), its hours as CSV, all of it as .xlsx."""
 
 from datetime import date
 
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from scheduler.access import current_station_id, roles_required
 from scheduler.models import STAFF_ROLES
-from scheduler.rendering import private, render, wants_fragment
+from scheduler.rendering import render, wants_fragment
 from scheduler.reports.blueprint import bp
-from scheduler.reports.export import attachment, hours_csv
+from scheduler.reports.export import hours_csv, report_workbook
 from scheduler.reports.monthly import monthly_report, volunteer_hours
 from scheduler.reports.months import (
     month_key,
@@ -20,6 +21,7 @@ from scheduler.reports.months import (
     this_month,
 )
 from scheduler.shifts.weeks import month_bounds
+from scheduler.spreadsheets import XLSX_TYPE, download
 
 
 def month_or_404(text: str) -> date:
@@ -63,10 +65,24 @@ def report_page(first: date):
 def hours_download(month: str):
     first = month_or_404(month)
     rows = volunteer_hours(current_station_id(), *month_bounds(first))
-    response = make_response(hours_csv(rows))
-    response.content_type = "text/csv; charset=utf-8"
     key = month_key(first)
-    response.headers["Content-Disposition"] = attachment(
-        f"service-hours-{key}.csv", _("service-hours-%(month)s.csv", month=key)
+    return download(
+        hours_csv(rows),
+        "text/csv; charset=utf-8",
+        f"service-hours-{key}.csv",
+        _("service-hours-%(month)s.csv", month=key),
     )
-    return private(response)
+
+
+@bp.get("/<month>/report.xlsx")
+@roles_required(*STAFF_ROLES)
+def report_download(month: str):
+    first = month_or_404(month)
+    report = monthly_report(current_station_id(), first)
+    key = month_key(first)
+    return download(
+        report_workbook(report, current_user.station.name),
+        XLSX_TYPE,
+        f"monthly-report-{key}.xlsx",
+        _("monthly-report-%(month)s.xlsx", month=key),
+    )

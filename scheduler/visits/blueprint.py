@@ -12,4 +12,4 @@ bp.after_app_request(keep_personal_data_out_of_caches)
 add_nav_item(bp, "visits.beneficiaries", _l("Residents in care"), STAFF_ROLES, order=35)
 add_nav_item(bp, "visits.access_log", _l("Access log"), (Role.ADMIN,), order=85)
 
-from scheduler.visits import routes  # noqa: E402,F401
+from scheduler.visits import routes, spreadsheet_routes  # noqa: E402,F401
