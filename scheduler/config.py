@@ -55,6 +55,10 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
     LANGUAGES = {"zh": "简体中文", "en": "English"}
 
+    # A volunteer holding a task sees the resident's name, address and phone until this many
+    # hours after the task's time window ends, even if the task is never marked done.
+    CONTACT_GRACE_HOURS = float(os.environ.get("CONTACT_GRACE_HOURS", "12"))
+
     # Volunteers may give back a confirmed shift until this many hours before it starts.
     WITHDRAW_CUTOFF_HOURS = int(os.environ.get("WITHDRAW_CUTOFF_HOURS", "12"))
 

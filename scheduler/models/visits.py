@@ -118,7 +118,7 @@ TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.DONE: frozenset(),
     TaskState.CANCELLED: frozenset(),
 }
-# A volunteer holds the task: the only states in which they see the resident's contact.
+# A volunteer holds the task: the only states in which they may see the resident's contact.
 HELD_STATES = (TaskState.ASSIGNED, TaskState.ACCEPTED)
 PENDING_STATES = (TaskState.OPEN, TaskState.ASSIGNED, TaskState.ACCEPTED, TaskState.DECLINED)
 
@@ -201,7 +201,8 @@ class Task(StationScoped, db.Model):
         return self.state != TaskState.CANCELLED
 
     def is_held_by(self, user) -> bool:
-        """The volunteer may act on it and see the address and phone: only while it is theirs and open."""
+        """The volunteer may act on it while it is theirs and open; whether they see the resident's
+        contact details is ``scheduler.visits.privacy.shows_contact`` (this, for a limited time)."""
         return self.assignee_id is not None and self.assignee_id == user.id and self.state in HELD_STATES
 
     def is_claimable(self) -> bool:
@@ -261,8 +262,23 @@ class VisitRecord(StationScoped, db.Model):
         return self.flagged and self.handled_at is None
 
 
+class AccessKind(enum.StrEnum):
+    RECORD = "record"  # the full record (or its edit form), staff only
+    CONTACT = "contact"  # name, address and phone on the task card of the volunteer holding it
+
+    @property
+    def label(self) -> str:
+        return str(ACCESS_KIND_LABELS[self])
+
+
+ACCESS_KIND_LABELS = {
+    AccessKind.RECORD: _l("Full record"),
+    AccessKind.CONTACT: _l("Contact details on a task"),
+}
+
+
 class BeneficiaryAccess(StationScoped, db.Model):
-    """One opening of a beneficiary's full record: who and when (personal information law)."""
+    """One view of a beneficiary's personal data: who, when, what (personal information law)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(
@@ -270,6 +286,10 @@ class BeneficiaryAccess(StationScoped, db.Model):
     )
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[AccessKind] = mapped_column(enum_column(AccessKind), default=AccessKind.RECORD)
+    # The task whose card showed the contact details (kind CONTACT).
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id", ondelete="SET NULL"), index=True)
 
     beneficiary: Mapped[Beneficiary] = relationship()
     user: Mapped[User | None] = relationship()
+    task: Mapped[Task | None] = relationship()

@@ -1,0 +1,44 @@
+"""the access log tells a full record from contact details shown on a task card
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-11-30 06:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("beneficiary_access", schema=None) as batch_op:
+        # Every row logged so far was the opening of a full record.
+        batch_op.add_column(
+            sa.Column(
+                "kind",
+                sa.Enum("record", "contact", name="accesskind", native_enum=False, length=20),
+                nullable=False,
+                server_default="record",
+            )
+        )
+        batch_op.add_column(sa.Column("task_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_beneficiary_access_task_id"), ["task_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_beneficiary_access_task_id_task"), "task", ["task_id"], ["id"], ondelete="SET NULL"
+        )
+    with op.batch_alter_table("beneficiary_access", schema=None) as batch_op:
+        batch_op.alter_column("kind", server_default=None)
+
+
+def downgrade():
+    with op.batch_alter_table("beneficiary_access", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_beneficiary_access_task_id_task"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_beneficiary_access_task_id"))
+        batch_op.drop_column("task_id")
+        batch_op.drop_column("kind")
