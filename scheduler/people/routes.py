@@ -19,7 +19,7 @@ from scheduler.people.services import (
     update_account,
     update_station,
 )
-from scheduler.rendering import form_status, render
+from scheduler.rendering import form_status, private, render
 from scheduler.rules import RuleViolation
 
 STATION_ACCOUNT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER)
@@ -46,7 +46,7 @@ def accounts():
     users = db.session.scalars(
         query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
-    return render("people/accounts.html", block="results", users=users, filters=filters)
+    return private(render("people/accounts.html", block="results", users=users, filters=filters))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -82,7 +82,7 @@ def edit_account(user_id: int):
         else:
             flash(_("Account %(name)s saved.", name=user.display_name), "success")
             return redirect(url_for("people.accounts"))
-    return render("people/account_form.html", form=form, user=user, status=form_status(form))
+    return private(render("people/account_form.html", form=form, user=user, status=form_status(form)))
 
 
 @bp.get("/stations")
@@ -95,7 +95,7 @@ def stations():
     admins_by_station: dict[int, list[User]] = {}
     for admin in admins:
         admins_by_station.setdefault(admin.station_id, []).append(admin)
-    return render("people/stations.html", stations=all_stations, admins_by_station=admins_by_station)
+    return private(render("people/stations.html", stations=all_stations, admins_by_station=admins_by_station))
 
 
 def form_fields(form) -> dict:
