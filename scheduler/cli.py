@@ -96,6 +96,30 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(violation.message) from None
         click.echo(f"User {username.lower()} created with role {role}.")
 
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Only count what would be erased or deleted.")
+    def retention_command(dry_run: bool) -> None:
+        """Erase personal data past its retention period (README: Retention); daily from cron."""
+        from scheduler.retention import run_retention
+
+        counts = run_retention(dry_run=dry_run)
+        config = app.config
+        verb = "would be" if dry_run else "were"
+        click.echo(
+            f"{counts.requests} requests closed more than {config['REQUEST_RETENTION_DAYS']} days ago "
+            f"{verb} stripped of the resident's personal data."
+        )
+        click.echo(
+            f"{counts.residents} residents out of care for more than {config['CARE_RETENTION_DAYS']} days "
+            f"{verb} stripped of their personal data."
+        )
+        click.echo(
+            f"{counts.access_log} access-log rows older than {config['ACCESS_LOG_RETENTION_DAYS']} days "
+            f"{verb} deleted."
+        )
+        if dry_run:
+            click.echo("Dry run: nothing was changed.")
+
     @app.cli.command("backup")
     @click.argument("path", required=False, type=click.Path(path_type=Path))
     @click.option(

@@ -59,6 +59,12 @@ class Config:
     # hours after the task's time window ends, even if the task is never marked done.
     CONTACT_GRACE_HOURS = float(os.environ.get("CONTACT_GRACE_HOURS", "12"))
 
+    # Retention (scheduler/retention.py, `flask retention`): closed requests lose the resident's
+    # personal data, residents out of care theirs, and the access log its old rows, after this many days.
+    REQUEST_RETENTION_DAYS = int(os.environ.get("REQUEST_RETENTION_DAYS", "365"))
+    CARE_RETENTION_DAYS = int(os.environ.get("CARE_RETENTION_DAYS", "365"))
+    ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "1096"))
+
     # Volunteers may give back a confirmed shift until this many hours before it starts.
     WITHDRAW_CUTOFF_HOURS = int(os.environ.get("WITHDRAW_CUTOFF_HOURS", "12"))
 

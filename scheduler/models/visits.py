@@ -35,6 +35,10 @@ class Beneficiary(StationScoped, db.Model):
     care_notes: Mapped[str] = mapped_column(sa.String(500), default="")
     visit_every_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # When the resident last left care (active became false); retention counts from it.
+    left_care_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention erased the personal data (``scheduler.retention``); the name is then "#<id>".
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept in step with last_visit_at and visit_every_days so that "overdue" is one indexed
@@ -47,6 +51,14 @@ class Beneficiary(StationScoped, db.Model):
     def address(self) -> str:
         """5号楼2单元301: how residents and volunteers write it."""
         return f"{self.building.name}{self.unit}{self.room}"
+
+    def set_in_care(self, active: bool, now: datetime) -> None:
+        """Take into care or out of it, noting when the resident left (retention counts from then)."""
+        if active:
+            self.left_care_at = None
+        elif self.active is not False or self.left_care_at is None:
+            self.left_care_at = now
+        self.active = active
 
     def refresh_visit_due(self, now: datetime | None = None) -> None:
         """Due one frequency after the last visit; never visited means due now."""

@@ -84,9 +84,9 @@ def save_beneficiary(
         lives_alone=lives_alone,
         care_notes=care_notes,
         visit_every_days=visit_every_days,
-        active=active,
     ).items():
         setattr(beneficiary, field, value)
+    beneficiary.set_in_care(active, utcnow())
     beneficiary.refresh_visit_due(utcnow())
     db.session.commit()
     log.info("beneficiary %s %s by user %s", beneficiary.id, "registered" if is_new else "updated", editor.id)
@@ -119,7 +119,7 @@ def find_or_register(
         db.session.flush()
         log.info("beneficiary %s registered from a resident's request", beneficiary.id)
     elif not beneficiary.active:
-        beneficiary.active = True
+        beneficiary.set_in_care(True, utcnow())
     return beneficiary
 
 
