@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import AccessKind, BeneficiaryAccess, Role, TaskState
+from scheduler.models import AccessKind, BeneficiaryAccess, TaskState
 
 GRACE = timedelta(hours=12)
 WINDOW = timedelta(hours=2)
@@ -16,13 +16,9 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def volunteer(make_user):
-    return make_user(Role.VOLUNTEER, display_name="刘志强")
-
-
-@pytest.fixture
-def volunteer_client(auth, volunteer):
-    return auth.login(user=volunteer)
+def volunteer(volunteer_client):
+    """The volunteer signed in on ``volunteer_client``."""
+    return volunteer_client.user
 
 
 def task_ended(make_task, volunteer, resident, ago: timedelta, state=TaskState.ACCEPTED):
