@@ -228,6 +228,7 @@ def sqlite_restore(database: str, source: Path) -> RestoreResult:
             "worker, `flask run`, and any sqlite3 shell or cron job using it), then restore again."
         )
     stamp = timestamp()
+    target.parent.mkdir(parents=True, exist_ok=True)
     incoming = target.with_name(f"{target.name}.restoring-{stamp}")
     sqlite_backup(str(source), incoming)
     problems = sqlite_integrity_problems(incoming)

@@ -356,3 +356,15 @@ def test_postgresql_restore_refuses_a_damaged_dump(pg_app, tmp_path):
     result = run(pg_app, "restore", str(damaged))
     assert result.exit_code != 0 and "dump" in result.output
     assert pg_station_names(pg_app) == [STATION_NAME]
+
+
+def test_restore_onto_a_new_machine_without_a_database(backup_file, tmp_path):
+    database = tmp_path / "new-machine" / "instance" / "scheduler.sqlite3"
+    app = create_app(type("NewMachine", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}))
+    app.instance_path = str(database.parent)
+
+    result = run(app, "restore", str(backup_file))
+
+    assert result.exit_code == 0, result.output
+    assert station_names(database) == [STATION_NAME]
+    assert "kept at" not in result.output, "nothing to put aside"
