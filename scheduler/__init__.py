@@ -70,7 +70,7 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, synchronous=app.config["SQLITE_SYNCHRONOUS"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

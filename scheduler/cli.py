@@ -1,6 +1,7 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo | create-station | create-user``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo | create-station | create-user | backup | restore``."""
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -101,3 +102,77 @@ def register_cli(app: Flask) -> None:
         if invite:
             hours = current_app.config["INVITATION_VALID_HOURS"]
             click.echo(f"Give this link to the person (it works once, for {hours} hours):\n{link}")
+
+    @app.cli.command("retention")
+    @click.option("--dry-run", is_flag=True, help="Only count what would be erased or deleted.")
+    def retention_command(dry_run: bool) -> None:
+        """Erase personal data past its retention period (README: Retention); daily from cron."""
+        from scheduler.retention import run_retention
+
+        counts = run_retention(dry_run=dry_run)
+        config = app.config
+        verb = "would be" if dry_run else "were"
+        click.echo(
+            f"{counts.requests} requests closed more than {config['REQUEST_RETENTION_DAYS']} days ago "
+            f"{verb} stripped of the resident's personal data."
+        )
+        click.echo(
+            f"{counts.residents} residents out of care for more than {config['CARE_RETENTION_DAYS']} days "
+            f"{verb} stripped of their personal data."
+        )
+        click.echo(
+            f"{counts.access_log} access-log rows older than {config['ACCESS_LOG_RETENTION_DAYS']} days "
+            f"{verb} deleted."
+        )
+        if dry_run:
+            click.echo("Dry run: nothing was changed.")
+
+    @app.cli.command("backup")
+    @click.argument("path", required=False, type=click.Path(path_type=Path))
+    @click.option(
+        "--keep",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Then delete all but the N newest timestamped backups in that folder.",
+    )
+    def backup_command(path: Path | None, keep: int | None) -> None:
+        """Back up the database to PATH (default: instance/backups/<name>-<UTC time>), checked.
+
+        PATH may be a folder (a timestamped file is made in it) or a file name.
+        """
+        from scheduler.backup import BackupError, backup_path, make_backup, prune_backups
+
+        url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        destination = backup_path(url, path, Path(app.instance_path) / "backups")
+        try:
+            made = make_backup(url, destination)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written and checked: {made} ({made.stat().st_size} bytes).")
+        if keep:
+            for removed in prune_backups(url, made.parent, keep):
+                click.echo(f"Old backup deleted: {removed}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+    def restore_command(path: Path) -> None:
+        """Replace the database with the backup at PATH; the app must be stopped first.
+
+        The current database is kept aside (SQLite: renamed with a timestamp beside it;
+        PostgreSQL: dumped to instance/backups/) and both copies are checked.
+        """
+        from scheduler.backup import BackupError, restore_backup
+
+        # This process must hold no connection of its own to the database it replaces.
+        db.session.remove()
+        db.engine.dispose()
+        url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        try:
+            result = restore_backup(url, path, Path(app.instance_path) / "backups")
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        for kept in result.kept_aside:
+            click.echo(f"The previous database is kept at {kept}.")
+        rows = ", ".join(f"{table} {count}" for table, count in result.tables.items())
+        click.echo(f"Restored from {result.restored_from} and checked. Rows: {rows}.")
+        click.echo("If the backup is older than this version of the app, run `flask db upgrade` next.")

@@ -60,9 +60,10 @@ def _seconds_between_postgresql(element, compiler, **kw):
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
     """WAL, foreign keys, a busy timeout and write-locking transactions for SQLite.
 
     pysqlite starts transactions lazily with a plain BEGIN, so a request that reads
@@ -70,9 +71,16 @@ def configure_sqlite(engine: Engine) -> None:
     between. Following SQLAlchemy's documented recipe, we switch the driver's own
     transaction handling off and emit BEGIN IMMEDIATE ourselves: every transaction
     takes the write lock up front and waits (busy timeout) instead of failing.
+
+    ``synchronous`` (``SQLITE_SYNCHRONOUS``): FULL syncs the WAL at every commit, so a
+    power cut loses nothing committed; NORMAL only at checkpoints (faster, see
+    ``bench/sync.py``; a crashed process loses nothing either way).
     """
     if engine.dialect.name != "sqlite":
         return
+    synchronous = synchronous.upper()
+    if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise RuntimeError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}.")
 
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -82,7 +90,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

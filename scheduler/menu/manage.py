@@ -29,7 +29,7 @@ from scheduler.menu.services import (
     update_service,
 )
 from scheduler.models import STAFF_ROLES, Service, ServiceCategory, ServiceRequest, Station
-from scheduler.rendering import form_status, render, wants_fragment
+from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.requests.queries import rating_summary
 from scheduler.rules import RuleViolation
 
@@ -48,17 +48,20 @@ def render_board(status: int = 200, new_category_form=None, failed_rename=None, 
     rename_forms = {category.id: rename_form(category) for category in categories}
     if failed_rename is not None:
         rename_forms[failed_rename[0]] = failed_rename[1]
-    return render(
-        "menu/manage.html",
-        block="board",
-        status=status,
-        station=db.session.get(Station, current_station_id()),
-        categories=categories,
-        ratings=rating_summary(current_station_id()),
-        new_category_form=new_category_form or CategoryForm(formdata=None),
-        rename_forms=rename_forms,
-        failed_rename_id=failed_rename[0] if failed_rename else None,
-        board_error=board_error,
+    # Contacts' names and phones (masked, or whole in the form): no copy in any cache.
+    return private(
+        render(
+            "menu/manage.html",
+            block="board",
+            status=status,
+            station=db.session.get(Station, current_station_id()),
+            categories=categories,
+            ratings=rating_summary(current_station_id()),
+            new_category_form=new_category_form or CategoryForm(formdata=None),
+            rename_forms=rename_forms,
+            failed_rename_id=failed_rename[0] if failed_rename else None,
+            board_error=board_error,
+        )
     )
 
 
@@ -136,17 +139,19 @@ def delete_category_route(category_id: int):
 
 def render_service(service: Service, block: str = "service_row"):
     ratings = rating_summary(service.station_id, ServiceRequest.service_id == service.id)
-    return render("menu/manage_service.html", block=block, service=service, ratings=ratings)
+    return private(render("menu/manage_service.html", block=block, service=service, ratings=ratings))
 
 
 def render_service_form(form: ServiceForm, service: Service | None):
-    return render(
-        "menu/service_form.html",
-        block="service_form",
-        form=form,
-        service=service,
-        inline=service is not None and wants_fragment(),
-        status=form_status(form),
+    return private(
+        render(
+            "menu/service_form.html",
+            block="service_form",
+            form=form,
+            service=service,
+            inline=service is not None and wants_fragment(),
+            status=form_status(form),
+        )
     )
 
 

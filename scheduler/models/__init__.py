@@ -45,11 +45,13 @@ from scheduler.models.shifts import (
     WaitlistEntry,
 )
 from scheduler.models.visits import (
+    ACCESS_KIND_LABELS,
     HELD_STATES,
     PENDING_STATES,
     TASK_KIND_LABELS,
     TASK_STATE_LABELS,
     TRANSITIONS,
+    AccessKind,
     Beneficiary,
     BeneficiaryAccess,
     Health,
@@ -62,6 +64,7 @@ from scheduler.models.visits import (
 )
 
 __all__ = [
+    "ACCESS_KIND_LABELS",
     "ASSIGNMENT_STATE_LABELS",
     "HELD_STATES",
     "KIND_LABELS",
@@ -80,6 +83,7 @@ __all__ = [
     "TASK_KIND_LABELS",
     "TASK_STATE_LABELS",
     "TRANSITIONS",
+    "AccessKind",
     "Assignment",
     "AssignmentState",
     "Beneficiary",

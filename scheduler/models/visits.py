@@ -35,6 +35,10 @@ class Beneficiary(StationScoped, db.Model):
     care_notes: Mapped[str] = mapped_column(sa.String(500), default="")
     visit_every_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # When the resident last left care (active became false); retention counts from it.
+    left_care_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention erased the personal data (``scheduler.retention``); the name is then "#<id>".
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept in step with last_visit_at and visit_every_days so that "overdue" is one indexed
@@ -47,6 +51,14 @@ class Beneficiary(StationScoped, db.Model):
     def address(self) -> str:
         """5号楼2单元301: how residents and volunteers write it."""
         return f"{self.building.name}{self.unit}{self.room}"
+
+    def set_in_care(self, active: bool, now: datetime) -> None:
+        """Take into care or out of it, noting when the resident left (retention counts from then)."""
+        if active:
+            self.left_care_at = None
+        elif self.active is not False or self.left_care_at is None:
+            self.left_care_at = now
+        self.active = active
 
     def refresh_visit_due(self, now: datetime | None = None) -> None:
         """Due one frequency after the last visit; never visited means due now."""
@@ -118,7 +130,7 @@ TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.DONE: frozenset(),
     TaskState.CANCELLED: frozenset(),
 }
-# A volunteer holds the task: the only states in which they see the resident's contact.
+# A volunteer holds the task: the only states in which they may see the resident's contact.
 HELD_STATES = (TaskState.ASSIGNED, TaskState.ACCEPTED)
 PENDING_STATES = (TaskState.OPEN, TaskState.ASSIGNED, TaskState.ACCEPTED, TaskState.DECLINED)
 
@@ -201,7 +213,8 @@ class Task(StationScoped, db.Model):
         return self.state != TaskState.CANCELLED
 
     def is_held_by(self, user) -> bool:
-        """The volunteer may act on it and see the address and phone: only while it is theirs and open."""
+        """The volunteer may act on it while it is theirs and open; whether they see the resident's
+        contact details is ``scheduler.visits.privacy.shows_contact`` (this, for a limited time)."""
         return self.assignee_id is not None and self.assignee_id == user.id and self.state in HELD_STATES
 
     def is_claimable(self) -> bool:
@@ -261,8 +274,23 @@ class VisitRecord(StationScoped, db.Model):
         return self.flagged and self.handled_at is None
 
 
+class AccessKind(enum.StrEnum):
+    RECORD = "record"  # the full record (or its edit form), staff only
+    CONTACT = "contact"  # name, address and phone on the task card of the volunteer holding it
+
+    @property
+    def label(self) -> str:
+        return str(ACCESS_KIND_LABELS[self])
+
+
+ACCESS_KIND_LABELS = {
+    AccessKind.RECORD: _l("Full record"),
+    AccessKind.CONTACT: _l("Contact details on a task"),
+}
+
+
 class BeneficiaryAccess(StationScoped, db.Model):
-    """One opening of a beneficiary's full record: who and when (personal information law)."""
+    """One view of a beneficiary's personal data: who, when, what (personal information law)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     beneficiary_id: Mapped[int] = mapped_column(
@@ -270,6 +298,10 @@ class BeneficiaryAccess(StationScoped, db.Model):
     )
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[AccessKind] = mapped_column(enum_column(AccessKind), default=AccessKind.RECORD)
+    # The task whose card showed the contact details (kind CONTACT).
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task.id", ondelete="SET NULL"), index=True)
 
     beneficiary: Mapped[Beneficiary] = relationship()
     user: Mapped[User | None] = relationship()
+    task: Mapped[Task | None] = relationship()

@@ -70,8 +70,8 @@ def accounts():
         query.options(selectinload(User.building)).order_by(User.active.desc(), User.role, User.display_name)
     ).all()
     invitations = open_invitations_by_user(user.id for user in users)
-    return render(
-        "people/accounts.html", block="results", users=users, filters=filters, invitations=invitations
+    return private(
+        render("people/accounts.html", block="results", users=users, filters=filters, invitations=invitations)
     )
 
 
@@ -105,12 +105,14 @@ def edit_account(user_id: int):
         else:
             flash(_("Account %(name)s saved.", name=user.display_name), "success")
             return redirect(url_for("people.accounts"))
-    return render(
-        "people/account_form.html",
-        form=form,
-        user=user,
-        invitation=open_invitation(user),
-        status=form_status(form),
+    return private(
+        render(
+            "people/account_form.html",
+            form=form,
+            user=user,
+            invitation=open_invitation(user),
+            status=form_status(form),
+        )
     )
 
 
@@ -127,12 +129,14 @@ def stations():
     admins_by_station: dict[int, list[User]] = {}
     for admin in admins:
         admins_by_station.setdefault(admin.station_id, []).append(admin)
-    return render(
-        "people/stations.html",
-        stations=all_stations,
-        admins_by_station=admins_by_station,
-        invitations=open_invitations_by_user(admin.id for admin in admins),
-        filters=filters,
+    return private(
+        render(
+            "people/stations.html",
+            stations=all_stations,
+            admins_by_station=admins_by_station,
+            invitations=open_invitations_by_user(admin.id for admin in admins),
+            filters=filters,
+        )
     )
 
 

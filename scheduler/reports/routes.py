@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from scheduler.access import current_station_id, roles_required
 from scheduler.models import STAFF_ROLES
-from scheduler.rendering import render, wants_fragment
+from scheduler.rendering import private, render, wants_fragment
 from scheduler.reports.blueprint import bp
 from scheduler.reports.export import hours_csv, report_workbook
 from scheduler.reports.monthly import monthly_report, volunteer_hours
@@ -47,16 +47,19 @@ def month(month: str):
 
 
 def report_page(first: date):
-    return render(
-        "reports/month.html",
-        block="report",
-        report=monthly_report(current_station_id(), first),
-        previous=previous_month(first),
-        following=next_month(first),
-        current=this_month(),
-        page_title=_("Monthly report, %(month)s", month=month_label(first)),
-        # htmx takes the document title from a <title> in a fragment; whole pages have theirs.
-        title_in_fragment=wants_fragment(),
+    # Names and hours of the station's people: kept out of caches like every staff page with personal data.
+    return private(
+        render(
+            "reports/month.html",
+            block="report",
+            report=monthly_report(current_station_id(), first),
+            previous=previous_month(first),
+            following=next_month(first),
+            current=this_month(),
+            page_title=_("Monthly report, %(month)s", month=month_label(first)),
+            # htmx takes the document title from a <title> in a fragment; whole pages have theirs.
+            title_in_fragment=wants_fragment(),
+        )
     )
 
 

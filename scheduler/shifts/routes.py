@@ -11,7 +11,7 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.extensions import db
 from scheduler.menu.services import station_services
 from scheduler.models import STAFF_ROLES, STATION_AREAS, Assignment, AssignmentState, Shift
-from scheduler.rendering import form_status, render, wants_fragment
+from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts import planning, services
 from scheduler.shifts.blueprint import bp
@@ -79,7 +79,7 @@ def week(week: str):
 
 
 def week_page(monday: date):
-    return render("shifts/week.html", block="board", board=week_board(monday))
+    return private(render("shifts/week.html", block="board", board=week_board(monday)))
 
 
 def card(shift_id: int, status: int = 200, problem: str | None = None, picker: bool = False):
@@ -106,12 +106,8 @@ def picker(shift_id: int):
     # htmx fills the board's panel (or, while typing a name, just the list); a plain visit gets a page.
     template = "shifts/_picker_panel.html" if wants_fragment() else "shifts/picker.html"
     block = "picker_list" if request.headers.get("HX-Trigger-Name") == "q" else "picker"
-    return render(
-        template,
-        block=block,
-        shift=shift,
-        candidates=candidates_for(shift, search),
-        search=search,
+    return private(
+        render(template, block=block, shift=shift, candidates=candidates_for(shift, search), search=search)
     )
 
 
@@ -178,7 +174,7 @@ def copy_week(week: str):
 @roles_required(*STAFF_ROLES)
 def roster(week: str):
     board = week_board(parse_week(week))
-    return render("shifts/roster.html", board=board)
+    return private(render("shifts/roster.html", board=board))
 
 
 # One shift --------------------------------------------------------------------------------
@@ -188,7 +184,7 @@ def roster(week: str):
 @roles_required(*STAFF_ROLES)
 def detail(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
-    return render("shifts/detail.html", shift=shift, waitlist=waitlist_of(shift))
+    return private(render("shifts/detail.html", shift=shift, waitlist=waitlist_of(shift)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -303,11 +299,13 @@ def attendance(shift_id: int):
         else:
             flash(_("Attendance saved."), "success")
             return redirect(url_for("shifts.detail", shift_id=shift.id))
-    return render("shifts/attendance.html", form=form, shift=shift, status=409 if form.form_errors else 200)
+    return private(
+        render("shifts/attendance.html", form=form, shift=shift, status=409 if form.form_errors else 200)
+    )
 
 
 @bp.get("/people")
 @roles_required(*STAFF_ROLES)
 def people():
     month = (parse_day(request.args.get("month", "") + "-01") or local_today()).replace(day=1)
-    return render("shifts/people.html", rows=people_hours(current_station_id(), month), month=month)
+    return private(render("shifts/people.html", rows=people_hours(current_station_id(), month), month=month))

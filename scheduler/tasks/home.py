@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from scheduler.calendar_feed import FeedEvent
@@ -10,7 +11,8 @@ from scheduler.extensions import db
 from scheduler.models import HELD_STATES, Beneficiary, Task, TaskState
 from scheduler.tasks.dashboard import build_dashboard
 from scheduler.tasks.forms import DeclineForm, DoneForm
-from scheduler.visits.privacy import shows_personal_data
+from scheduler.visits.privacy import contact_shown_until, shows_contact, shows_personal_data
+from scheduler.visits.services import record_contact_views
 
 
 def with_resident():
@@ -18,13 +20,25 @@ def with_resident():
 
 
 def card_context(task: Task, decline_form=None, done_form=None, message: str | None = None) -> dict:
-    """What the task card template needs; fresh empty forms unless a submitted one is passed back."""
+    """What the task card template needs; fresh empty forms unless a submitted one is passed back.
+
+    Does not log: callers pass the cards they show to ``log_contact_shown``.
+    """
     return dict(
         task=task,
+        held=task.is_held_by(current_user),
+        show_contact=shows_contact(task, current_user),
+        contact_until=contact_shown_until(task),
         decline_form=decline_form or DeclineForm(task.id, formdata=None),
         done_form=done_form or DoneForm(task.id, formdata=None),
         message=message,
     )
+
+
+def log_contact_shown(user, cards: list[dict]) -> list[dict]:
+    """Record in the access log every card of ``cards`` that shows a resident's contact details."""
+    record_contact_views(user, [card["task"] for card in cards if card["show_contact"]])
+    return cards
 
 
 def my_tasks_section(user) -> dict:
@@ -52,7 +66,7 @@ def my_tasks_section(user) -> dict:
         ).all()
     if held:
         shows_personal_data()
-    return dict(cards=[card_context(task) for task in held], claimable=claimable)
+    return dict(cards=log_contact_shown(user, [card_context(task) for task in held]), claimable=claimable)
 
 
 def staff_section(user) -> dict:

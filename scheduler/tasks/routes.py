@@ -46,7 +46,7 @@ from scheduler.tasks.forms import (
     ReasonForm,
     TaskForm,
 )
-from scheduler.tasks.home import card_context, with_resident
+from scheduler.tasks.home import card_context, log_contact_shown, with_resident
 from scheduler.visits.privacy import shows_personal_data
 
 PAGE_SIZE = 50
@@ -226,7 +226,9 @@ def staff_page(task: Task, status: int = 200, message: str | None = None, reason
         handle_forms=flag_forms([record] if record else []),
         message=message,
         now=utcnow(),
-        card=card_context(task) if task.is_held_by(current_user) else None,
+        card=log_contact_shown(current_user, [card_context(task)])[0]
+        if task.is_held_by(current_user)
+        else None,
     )
     return render("tasks/detail.html", block="panel", status=status, **context)
 
@@ -324,7 +326,8 @@ def handle_flag(record_id: int):
 
 
 def volunteer_page(task: Task, status: int = 200, **card):
-    return render("tasks/mine.html", block="card", status=status, **card_context(task, **card))
+    (context,) = log_contact_shown(current_user, [card_context(task, **card)])
+    return render("tasks/mine.html", block="card", status=status, **context)
 
 
 def volunteer_action(task: Task, action, success: str, **forms):

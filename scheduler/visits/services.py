@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import after_this_request
 from flask_babel import gettext as _
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Beneficiary, BeneficiaryAccess, Building, User
+from scheduler.models import AccessKind, Beneficiary, BeneficiaryAccess, Building, Task, User
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.visits")
@@ -88,9 +89,9 @@ def save_beneficiary(
         lives_alone=lives_alone,
         care_notes=care_notes,
         visit_every_days=visit_every_days,
-        active=active,
     ).items():
         setattr(beneficiary, field, value)
+    beneficiary.set_in_care(active, utcnow())
     beneficiary.refresh_visit_due(utcnow())
     db.session.commit()
     log.info("beneficiary %s %s by user %s", beneficiary.id, "registered" if is_new else "updated", editor.id)
@@ -123,7 +124,7 @@ def find_or_register(
         db.session.flush()
         log.info("beneficiary %s registered from a resident's request", beneficiary.id)
     elif not beneficiary.active:
-        beneficiary.active = True
+        beneficiary.set_in_care(True, utcnow())
     return beneficiary
 
 
@@ -133,6 +134,41 @@ def record_access(beneficiary: Beneficiary, user: User) -> None:
         BeneficiaryAccess(station_id=beneficiary.station_id, beneficiary_id=beneficiary.id, user_id=user.id)
     )
     db.session.commit()
+
+
+def record_contact_views(user: User, tasks: list[Task]) -> None:
+    """Note that ``user`` is being shown the contact details on these tasks' cards just now.
+
+    One INSERT for all of them (a /me page may hold many cards). The rows join the
+    request's transaction, which is committed once the page has rendered: committing
+    earlier would expire the tasks on the page and reload them one by one. A page that
+    fails (5xx) is not shown, so nothing is logged for it.
+
+    Called on GET (``/me``, ``/tasks/<id>``): these views write.
+    """
+    if not tasks:
+        return
+    now = utcnow()
+    db.session.execute(
+        sa.insert(BeneficiaryAccess),
+        [
+            dict(
+                station_id=task.station_id,
+                beneficiary_id=task.beneficiary_id,
+                user_id=user.id,
+                at=now,
+                kind=AccessKind.CONTACT,
+                task_id=task.id,
+            )
+            for task in tasks
+        ],
+    )
+
+    @after_this_request
+    def commit_with_the_page(response):
+        if response.status_code < 500:
+            db.session.commit()
+        return response
 
 
 def access_log_query(station_id: int, beneficiary_id: int | None, user_id: int | None) -> sa.Select:

@@ -31,16 +31,18 @@ def test_upgrading_to_0005_and_back_keeps_every_tasks_history(app, drop_tables):
         building = Building(station_id=station.id, name="1号楼", sort_order=1)
         db.session.add(building)
         db.session.flush()
-        resident = Beneficiary(station_id=station.id, name="老人", building_id=building.id, room="101")
-        db.session.add(resident)
-        db.session.flush()
+        # Core inserts of the columns that exist at 0004 (the models already have later ones).
+        resident_id = db.session.execute(
+            sa.insert(Beneficiary)
+            .values(station_id=station.id, name="老人", building_id=building.id, room="101")
+            .returning(Beneficiary.id)
+        ).scalar_one()
         start = utcnow()
-        # Core insert of the columns that exist at 0004 (the model already has the new one).
         task_id = db.session.execute(
             sa.insert(Task)
             .values(
                 station_id=station.id,
-                beneficiary_id=resident.id,
+                beneficiary_id=resident_id,
                 kind=TaskKind.VISIT,
                 state=TaskState.OPEN,
                 starts_at=start,
