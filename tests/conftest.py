@@ -310,4 +310,4 @@ def answered(response, expected, *sent) -> bool:
     """
     if response.status_code in expected:
         return True
-    return response.status_code == 400 and "\x00" in repr(sent)
+    return response.status_code == 400 and "\\x00" in repr(sent)  # repr writes NUL as \\x00
