@@ -40,6 +40,13 @@ class Config:
     # The secretary's dashboard lists home-visit tasks assigned longer ago than this and not yet accepted.
     TASK_ACCEPT_WITHIN_HOURS = int(os.environ.get("TASK_ACCEPT_WITHIN_HOURS", "4"))
 
+    # Shared state for several workers or servers: the public pages' cache (and rate limits).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    # HTML, CSS, JS and SVG compressed for clients that accept it; static files and cached
+    # public pages are compressed once, at their best level (see static_files, public_cache).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
@@ -84,6 +91,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
     BASE_URL = "http://station.test"
     HTTPS = False
 

@@ -1,8 +1,11 @@
 """The public face of a station: what residents see after scanning the poster."""
 
+import hashlib
+from datetime import datetime
+
 import segno
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -16,9 +19,10 @@ from scheduler.menu.services import (
     published_services,
 )
 from scheduler.models import Service, Station
+from scheduler.public_cache import Built, serve_public
 from scheduler.rendering import render
 from scheduler.requests.services import may_file_for_residents
-from scheduler.shifts.queries import coming_activity_dates
+from scheduler.shifts.queries import ActivityDate, coming_activity_dates
 
 # How many coming dates of a service's activities residents see (e.g. the next paper-cutting classes).
 DATES_IN_MENU = 2
@@ -33,6 +37,16 @@ def get_public_station_or_404(slug: str) -> Station:
     return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
 
 
+def public_scope_or_404(slug: str) -> tuple[int, str]:
+    """The station's id and the cache scope of its public pages (one small query)."""
+    row = db.session.execute(
+        sa.select(Station.id, Station.public_version).where(Station.slug == slug, Station.active)
+    ).first()
+    if row is None:
+        abort(404)
+    return row.id, f"station:{row.id}:v{row.public_version}"
+
+
 def get_published_service_or_404(station: Station, service_id: int) -> Service:
     return db.first_or_404(
         sa.select(Service).where(
@@ -41,25 +55,42 @@ def get_published_service_or_404(station: Station, service_id: int) -> Service:
     )
 
 
+def first_start(dates: list[ActivityDate]) -> datetime | None:
+    """When the earliest shown date starts, and so leaves the page: the cached copy's end."""
+    return min((date.starts_at for date in dates), default=None)
+
+
 @bp.get("/")
 def index():
-    stations = active_stations()
+    stations = db.session.execute(
+        sa.select(Station.id, Station.slug, Station.public_version).where(Station.active).order_by(Station.id)
+    ).all()
     if len(stations) == 1:
-        return station_menu(stations[0].slug)
-    return render("menu/stations.html", stations=stations)
+        station_id, slug, version = stations[0]
+        return serve_public(f"station:{station_id}:v{version}", lambda: _menu(slug))
+    versions = ",".join(f"{row.id}:{row.public_version}" for row in stations)
+    scope = "stations:" + hashlib.blake2b(versions.encode(), digest_size=8).hexdigest()
+    return serve_public(scope, lambda: Built(render("menu/stations.html", stations=active_stations())))
 
 
 @bp.get("/s/<slug>/")
 def station_menu(slug: str):
     """The menu, filtered by one category or searched by keyword (as links, a form, or htmx)."""
+    _station_id, scope = public_scope_or_404(slug)
+    return serve_public(scope, lambda: _menu(slug))
+
+
+def _menu(slug: str) -> Built:
     station = get_public_station_or_404(slug)
     categories = public_categories(station.id)
     category_id = request.args.get("category", type=int)
-    if category_id not in {category.id for category in categories}:
+    known_category = category_id in {category.id for category in categories}
+    if not known_category:
         category_id = None
     search = search_words(request.args.get("q", ""), SEARCH_MAX_LENGTH)
     services = published_services(station.id, category_id, search)
-    return render(
+    activity_dates = coming_activity_dates(station.id, [service.id for service in services], DATES_IN_MENU)
+    response = render(
         "menu/station.html",
         block="results",
         station=station,
@@ -67,27 +98,39 @@ def station_menu(slug: str):
         category_id=category_id,
         search=search,
         groups=group_by_category(services),
-        activity_dates=coming_activity_dates(station.id, [service.id for service in services], DATES_IN_MENU),
+        activity_dates=activity_dates,
+    )
+    return Built(
+        response,
+        good_until=first_start([date for dates in activity_dates.values() for date in dates]),
+        # Searches and unknown categories are answered, not kept: they could be anything.
+        cacheable=not search and (known_category or "category" not in request.args),
     )
 
 
 @bp.get("/s/<slug>/services/<int:service_id>")
 def service_page(slug: str, service_id: int):
-    station = get_public_station_or_404(slug)
-    service = get_published_service_or_404(station, service_id)
-    may_file = (
-        current_user.is_authenticated
-        and current_user.station_id == station.id
-        and may_file_for_residents(current_user)
-    )
-    dates = coming_activity_dates(station.id, [service.id], DATES_ON_SERVICE_PAGE)
-    return render(
-        "menu/service.html",
-        station=station,
-        service=service,
-        may_file_for_residents=may_file,
-        activity_dates=dates.get(service.id, []),
-    )
+    _station_id, scope = public_scope_or_404(slug)
+
+    def build() -> Built:
+        station = get_public_station_or_404(slug)
+        service = get_published_service_or_404(station, service_id)
+        may_file = (
+            current_user.is_authenticated
+            and current_user.station_id == station.id
+            and may_file_for_residents(current_user)
+        )
+        dates = coming_activity_dates(station.id, [service.id], DATES_ON_SERVICE_PAGE).get(service.id, [])
+        response = render(
+            "menu/service.html",
+            station=station,
+            service=service,
+            may_file_for_residents=may_file,
+            activity_dates=dates,
+        )
+        return Built(response, good_until=first_start(dates))
+
+    return serve_public(scope, build)
 
 
 def public_menu_url(station: Station) -> str:
