@@ -42,6 +42,8 @@ class Config:
 
     # Shared state for several workers or servers: the public pages' cache (and rate limits).
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Keys of the public pages' cache in Redis: give each deployment sharing one Redis its own.
+    PUBLIC_CACHE_KEY_PREFIX = os.environ.get("PUBLIC_CACHE_KEY_PREFIX", "scheduler:public:")
 
     # HTML, CSS, JS and SVG compressed for clients that accept it; static files and cached
     # public pages are compressed once, at their best level (see static_files, public_cache).

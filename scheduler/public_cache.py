@@ -132,7 +132,9 @@ class PublicCache:
             import redis
 
             self.store = RedisCache(
-                host=redis.Redis.from_url(url), key_prefix="scheduler:public:", default_timeout=0
+                host=redis.Redis.from_url(url),
+                key_prefix=app.config["PUBLIC_CACHE_KEY_PREFIX"],
+                default_timeout=0,
             )
         else:
             self.store = SimpleCache(threshold=IN_PROCESS_ENTRIES, default_timeout=0)
