@@ -145,7 +145,11 @@ def hammer(clients: list[Client], path: str, total: int) -> Result:
         nonlocal errors
         for _ in range(per_client):
             started = time.perf_counter()
-            status, _size = client.get(path)
+            try:
+                status, _size = client.get(path)
+            except (OSError, http.client.HTTPException):  # a worker restarted: count it, go on
+                status = 0
+                client.connection.close()
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)

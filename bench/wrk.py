@@ -41,12 +41,12 @@ def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * _UNITS[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    return float(found.group(1)) * _UNITS[found.group(2)] if found else float("nan")
 
 
 def run_wrk(

@@ -37,11 +37,20 @@ def get_public_station_or_404(slug: str) -> Station:
     return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
 
 
+# Built once: the only query of a public page served from the cache.
+_PUBLIC_VERSION = sa.select(Station.id, Station.public_version).where(
+    Station.slug == sa.bindparam("slug"), Station.active
+)
+
+
 def public_scope_or_404(slug: str) -> tuple[int, str]:
-    """The station's id and the cache scope of its public pages (one small query)."""
-    row = db.session.execute(
-        sa.select(Station.id, Station.public_version).where(Station.slug == slug, Station.active)
-    ).first()
+    """The station's id and the cache scope of its public pages.
+
+    One small query on a connection of its own: a page served from the cache never
+    opens an ORM session.
+    """
+    with db.engine.connect() as connection:
+        row = connection.execute(_PUBLIC_VERSION, {"slug": slug}).first()
     if row is None:
         abort(404)
     return row.id, f"station:{row.id}:v{row.public_version}"
