@@ -50,6 +50,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     init_security_headers(app)
     init_templates(app)
 
+    from scheduler.public_cache import init_cached_public_pages
+
+    init_cached_public_pages(app)
+
     from scheduler.cli import register_cli
 
     register_cli(app)

@@ -151,7 +151,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        reads_only = request_reads_only()
+        reads_only = request_reads_only() or connection.get_execution_options().get("read_only", False)
         info = connection.connection.info
         if info.get("query_only") != reads_only:
             connection.exec_driver_sql(f"PRAGMA query_only = {int(reads_only)}")

@@ -39,10 +39,13 @@ from cachelib import RedisCache, SimpleCache
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from scheduler.database import utcnow
+from scheduler.extensions import db
 from scheduler.models import Service, ServiceCategory, Shift, Station
-from scheduler.rendering import wants_fragment
+from scheduler.rendering import fragment_requested
+from scheduler.security import security_headers
 
 log = logging.getLogger("scheduler")
 
@@ -215,7 +218,7 @@ def _entry_from(built: Built) -> Entry:
     return Entry(etag, bodies, good_until, built.response.mimetype)
 
 
-def _respond(entry: Entry) -> Response:
+def _respond(entry: Entry, request) -> Response:
     encoding = request.accept_encodings.best_match(ENCODINGS) or ""
     etag = _tagged(entry.etag, encoding)
     known = [_tagged(entry.etag, each) for each in ("", *ENCODINGS)]
@@ -254,14 +257,73 @@ def serve_public(scope: str, build: Callable[[], Built]) -> Response:
         return response
     g.public_page = True
     canonical = CANONICAL_QUERY.fullmatch(request.query_string) is not None
-    key = f"{scope}|{request.path}?{request.query_string.decode()}|{get_locale()}|{int(wants_fragment())}"
+    key = cache_key(scope, request, str(get_locale()))
     cache = public_cache()
     if canonical and (entry := cache.get(key)) is not None:
-        return _respond(entry)
+        return _respond(entry, request)
     built = build()
     if not (canonical and built.cacheable and built.response.status_code == 200):
         _public_headers(built.response)
         return built.response
     entry = _entry_from(built)
     cache.put(key, entry)
-    return _respond(entry)
+    return _respond(entry, request)
+
+
+def cache_key(scope: str, request, language: str) -> str:
+    fragment = fragment_requested(request.headers)
+    return f"{scope}|{request.path}?{request.query_string.decode()}|{language}|{int(fragment)}"
+
+
+class CachedPublicPages:
+    """WSGI middleware: a public page already in the cache, for a visitor without session
+    cookies, answered before Flask runs (no request context, no extensions' hooks).
+
+    Every other request, and every cache miss, goes to the app, whose ``serve_public``
+    fills the cache under the same key. The answer is the one the app would give: same
+    body, ETag, 304, headers (security headers included).
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.next = app.wsgi_app
+        self.cache = app.extensions["public_cache"]
+        self.languages = app.config["LANGUAGES"]
+        self.default_language = app.config["BABEL_DEFAULT_LOCALE"]
+        remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        self.session_cookies = {app.config["SESSION_COOKIE_NAME"], remember_cookie}
+        self.headers = security_headers(app.config["HTTPS"])
+        with app.app_context():
+            self.engine = db.engine
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            response = self.cached(WerkzeugRequest(environ))
+            if response is not None:
+                return response(environ, start_response)
+        return self.next(environ, start_response)
+
+    def cached(self, request) -> Response | None:
+        if self.session_cookies & request.cookies.keys() or not CANONICAL_QUERY.fullmatch(
+            request.query_string
+        ):
+            return None
+        from scheduler.menu.services import public_scope
+
+        with self.engine.connect().execution_options(read_only=True) as connection:
+            scope = public_scope(connection, request.path)
+        if scope is None:
+            return None
+        language = request.cookies.get("lang")
+        language = language if language in self.languages else self.default_language
+        entry = self.cache.get(cache_key(scope, request, language))
+        if entry is None:
+            return None
+        response = _respond(entry, request)
+        for name, value in self.headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def init_cached_public_pages(app: Flask) -> None:
+    app.wsgi_app = CachedPublicPages(app)

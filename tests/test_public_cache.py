@@ -11,7 +11,7 @@ from datetime import timedelta
 import brotli
 import pytest
 import sqlalchemy as sa
-from flask import template_rendered
+from flask import request_started, template_rendered
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -299,7 +299,11 @@ def test_with_redis_servers_share_one_copy(app_factory):
     try:
         tag = etag(one.test_client(), MENU)
         renders = []
-        template_rendered.connect(lambda sender, **extra: renders.append(extra["template"].name), two)
+
+        def record(sender, template, **extra):
+            renders.append(template.name)
+
+        template_rendered.connect(record, two)
         assert etag(two.test_client(), MENU) == tag
         assert renders == [], "the second server rendered the page instead of taking the shared copy"
     finally:
@@ -346,3 +350,27 @@ def test_a_changed_file_gets_a_new_address(tmp_path):
     build_manifest.cache_clear()
     after = build_manifest(str(tmp_path)).hashed["app.css"]
     assert before != after and before.startswith("app.") and before.endswith(".css")
+
+
+def test_a_cached_page_for_a_visitor_without_session_is_answered_before_flask(app, client, menu_service):
+    started = []
+
+    def record(sender, **extra):
+        started.append(1)
+
+    request_started.connect(record, app)
+    first = client.get(MENU)
+    assert started == [1], "the first visit renders the page in the app"
+    again = client.get(MENU)
+    head = client.head(MENU)
+    assert started == [1], "later visits are answered from the cache, before Flask runs"
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == first.headers["ETag"]
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control", "Vary"):
+        assert again.headers[name] == first.headers[name]
+    assert client.get(MENU, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert started == [1]
+    with client.session_transaction() as session:
+        session["csrf_token"] = "a visitor with a session"
+    assert client.get(MENU).data == first.data
+    assert started == [1, 1], "a visitor with a session cookie goes through the app"

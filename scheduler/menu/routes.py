@@ -1,6 +1,5 @@
 """The public face of a station: what residents see after scanning the poster."""
 
-import hashlib
 from datetime import datetime
 
 import segno
@@ -15,8 +14,10 @@ from scheduler.menu.blueprint import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
     group_by_category,
+    index_scope,
     public_categories,
     published_services,
+    station_scope,
 )
 from scheduler.models import Service, Station
 from scheduler.public_cache import Built, serve_public
@@ -37,23 +38,14 @@ def get_public_station_or_404(slug: str) -> Station:
     return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
 
 
-# Built once: the only query of a public page served from the cache.
-_PUBLIC_VERSION = sa.select(Station.id, Station.public_version).where(
-    Station.slug == sa.bindparam("slug"), Station.active
-)
-
-
-def public_scope_or_404(slug: str) -> tuple[int, str]:
-    """The station's id and the cache scope of its public pages.
-
-    One small query on a connection of its own: a page served from the cache never
-    opens an ORM session.
-    """
+def public_scope_or_404(slug: str) -> str:
+    """The cache scope of the station's public pages: one small query on a connection of
+    its own, so that a page served from the cache never opens an ORM session."""
     with db.engine.connect() as connection:
-        row = connection.execute(_PUBLIC_VERSION, {"slug": slug}).first()
-    if row is None:
+        scope = station_scope(connection, slug)
+    if scope is None:
         abort(404)
-    return row.id, f"station:{row.id}:v{row.public_version}"
+    return scope
 
 
 def get_published_service_or_404(station: Station, service_id: int) -> Service:
@@ -71,22 +63,17 @@ def first_start(dates: list[ActivityDate]) -> datetime | None:
 
 @bp.get("/")
 def index():
-    stations = db.session.execute(
-        sa.select(Station.id, Station.slug, Station.public_version).where(Station.active).order_by(Station.id)
-    ).all()
-    if len(stations) == 1:
-        station_id, slug, version = stations[0]
-        return serve_public(f"station:{station_id}:v{version}", lambda: _menu(slug))
-    versions = ",".join(f"{row.id}:{row.public_version}" for row in stations)
-    scope = "stations:" + hashlib.blake2b(versions.encode(), digest_size=8).hexdigest()
+    with db.engine.connect() as connection:
+        scope, only_slug = index_scope(connection)
+    if only_slug:
+        return serve_public(scope, lambda: _menu(only_slug))
     return serve_public(scope, lambda: Built(render("menu/stations.html", stations=active_stations())))
 
 
 @bp.get("/s/<slug>/")
 def station_menu(slug: str):
     """The menu, filtered by one category or searched by keyword (as links, a form, or htmx)."""
-    _station_id, scope = public_scope_or_404(slug)
-    return serve_public(scope, lambda: _menu(slug))
+    return serve_public(public_scope_or_404(slug), lambda: _menu(slug))
 
 
 def _menu(slug: str) -> Built:
@@ -119,7 +106,7 @@ def _menu(slug: str) -> Built:
 
 @bp.get("/s/<slug>/services/<int:service_id>")
 def service_page(slug: str, service_id: int):
-    _station_id, scope = public_scope_or_404(slug)
+    scope = public_scope_or_404(slug)
 
     def build() -> Built:
         station = get_public_station_or_404(slug)
