@@ -111,20 +111,27 @@ def worker_rss_kib(master: int) -> list[int]:
 
 
 def memory_over_requests(port: int, master: int, password: str, services: list[str], total: int) -> str:
-    """Workers' RSS after a warm-up and after ``total`` requests of a mix of pages."""
-    mix = ["/", MENU, *services[:3], "/me", "/shifts/", "/auth/login"]
-    clients = [Client(port).login("secretary", password) for _ in range(8)]
+    """Workers' RSS after a warm-up and after ``total`` requests of a mix of pages.
+
+    Mostly the public pages (what a scan rush sends), with signed-in pages among them.
+    """
+    public = ["/", MENU, *services, "/auth/login"]
+    signed_in = ["/me", "/shifts/"]
+    staff = [Client(port).login("secretary", password) for _ in range(4)]
     anonymous = [Client(port) for _ in range(8)]
-    warm_up = total // 10
-    per_path = max(1, warm_up // len(mix))
-    for path in mix:
-        hammer(clients if path in ("/me", "/shifts/") else anonymous, path, per_path)
+
+    def round_of(requests_per_public_page: int) -> int:
+        for path in public:
+            hammer(anonymous, path, requests_per_public_page)
+        for path in signed_in:
+            hammer(staff, path, len(staff))
+        return requests_per_public_page * len(public) + len(staff) * len(signed_in)
+
+    warm_up = round_of(max(8, total // 10 // len(public)))
     after_warm_up = worker_rss_kib(master)
-    done = per_path * len(mix)
+    done = warm_up
     while done < total:
-        for path in mix:
-            hammer(clients if path in ("/me", "/shifts/") else anonymous, path, per_path)
-            done += per_path
+        done += round_of(200)
     after = worker_rss_kib(master)
     growth = max(b - a for a, b in zip(after_warm_up, after, strict=True))
     return (
@@ -142,7 +149,7 @@ def bench_server(env: dict, workers: int, stations: int, label: str, password: s
         seconds = arguments.seconds
         floor = measure(floor_port, ["/"], CONNECTIONS, seconds, {}, "floor: Flask answering 'ok'")
         print(f"[{label} {stations:>2} st] {floor.line()}", flush=True)
-        for username, path, target in PAGES:
+        for username, path, target in PAGES if arguments.pages else []:
             path = path.format(service=services[0])
             clients = [Client(port) for _ in range(8)]
             if username:
@@ -188,6 +195,7 @@ def main() -> None:
     parser.add_argument("--rush", type=int, default=30, help="seconds of scan rush (0: none)")
     parser.add_argument("--memory", type=int, default=20_000, help="requests for the memory check (0: none)")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--pages", action=argparse.BooleanOptionalAction, default=True, help="each page")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL"),
