@@ -113,11 +113,19 @@ def _guard_flush(session, flush_context, instances):
         _refuse_write("changed records")
 
 
+WRITING_SQL = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _writes(state) -> bool:
+    if state.is_insert or state.is_update or state.is_delete:
+        return True
+    statement = state.statement
+    return isinstance(statement, sa.TextClause) and statement.text.lstrip().upper().startswith(WRITING_SQL)
+
+
 @sa.event.listens_for(Session, "do_orm_execute")
 def _guard_bulk_statements(orm_execute_state):
-    if (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete) and (
-        request_reads_only()
-    ):
+    if request_reads_only() and _writes(orm_execute_state):
         _refuse_write("ran an INSERT, UPDATE or DELETE")
 
 
