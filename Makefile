@@ -47,8 +47,9 @@ extract-messages: install
 lint: install-dev
 	$(BIN)/ruff check .
 
+# Each page against a floor app in the same run; set BENCH_POSTGRES_URL to a database it may DROP for PostgreSQL too.
 bench: install-dev translations
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

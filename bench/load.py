@@ -25,8 +25,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 2, threads: int = 4):
-    """Serve the app with gunicorn on a free loopback port; yields the port."""
+def gunicorn(env: dict, workers: int = 2, threads: int = 4, app: str = "wsgi:app", probe: str = "/healthz"):
+    """Serve ``app`` with gunicorn on a free loopback port; yields (port, master process id)."""
     port = free_port()
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -38,21 +38,21 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "wsgi:app",
+        app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                status, _ = Client(port).get("/healthz")
+                status, _ = Client(port).get(probe)
                 if status == 200:
                     break
             except OSError:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -76,12 +76,20 @@ class Client:
             for name, value in morsel.items():
                 self.cookies[name] = value.value
 
-    def fetch(self, path: str) -> tuple[int, bytes]:
-        self.connection.request("GET", path, headers=self._headers())
+    def fetch(self, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+        status, body, _headers = self.exchange(path, headers)
+        return status, body
+
+    def exchange(self, path: str, headers: dict | None = None):
+        """GET ``path``: status, body as sent (compressed or not), and the response's headers."""
+        self.connection.request("GET", path, headers={**self._headers(), **(headers or {})})
         response = self.connection.getresponse()
         body = response.read()
         self._keep_cookies(response)
-        return response.status, body
+        return response.status, body, response.headers
+
+    def cookie_header(self) -> str:
+        return self._headers().get("Cookie", "")
 
     def get(self, path: str) -> tuple[int, int]:
         status, body = self.fetch(path)
@@ -137,7 +145,11 @@ def hammer(clients: list[Client], path: str, total: int) -> Result:
         nonlocal errors
         for _ in range(per_client):
             started = time.perf_counter()
-            status, _size = client.get(path)
+            try:
+                status, _size = client.get(path)
+            except (OSError, http.client.HTTPException):  # a worker restarted: count it, go on
+                status = 0
+                client.connection.close()
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)

@@ -8,8 +8,8 @@ from flask_babel import format_datetime, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from scheduler.config import CONFIGS, INSTANCE_DIR, Config
-from scheduler.database import configure_sqlite
-from scheduler.extensions import babel, csrf, db, limiter, login_manager, migrate
+from scheduler.database import configure_sqlite, mark_read_only_requests
+from scheduler.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
 def config_from_environment() -> type[Config]:
@@ -54,6 +54,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     init_security_headers(app)
     init_templates(app)
 
+    from scheduler.public_cache import init_cached_public_pages
+
+    init_cached_public_pages(app)
+
     from scheduler.cli import register_cli
 
     register_cli(app)
@@ -71,10 +75,18 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, synchronous=app.config["SQLITE_SYNCHRONOUS"])
+    mark_read_only_requests(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
+
+    from scheduler.public_cache import init_public_cache
+    from scheduler.static_files import init_static_files
+
+    init_static_files(app)
+    init_public_cache(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -114,12 +126,14 @@ def init_templates(app: Flask) -> None:
     from scheduler.forms import mask_phone
     from scheduler.models import Role
     from scheduler.navigation import nav_items_for_current_user
+    from scheduler.public_cache import renders_public_page
 
     app.jinja_env.globals.update(
         Role=Role,
         languages=app.config["LANGUAGES"],
         get_locale=get_locale,
         nav_items=nav_items_for_current_user,
+        public_page=renders_public_page,
     )
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (

@@ -59,6 +59,15 @@ class Config:
     # The secretary's dashboard lists home-visit tasks assigned longer ago than this and not yet accepted.
     TASK_ACCEPT_WITHIN_HOURS = int(os.environ.get("TASK_ACCEPT_WITHIN_HOURS", "4"))
 
+    # Shared state for several workers or servers: the public pages' cache (and rate limits).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Keys of the public pages' cache in Redis: give each deployment sharing one Redis its own.
+    PUBLIC_CACHE_KEY_PREFIX = os.environ.get("PUBLIC_CACHE_KEY_PREFIX", "scheduler:public:")
+
+    # HTML, CSS, JS and SVG compressed for clients that accept it; static files and cached
+    # public pages are compressed once, at their best level (see static_files, public_cache).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+
     RATELIMIT_STORAGE_URI = rate_limit_storage_uri()
     RATELIMIT_HEADERS_ENABLED = False
     # Sign-in throttling (scheduler/auth/throttle.py; the numbers are argued in the README).
@@ -127,6 +136,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # A test database is thrown away: no fsync at every commit of thousands of tests.
     SQLITE_SYNCHRONOUS = "NORMAL"
+    REDIS_URL = None
     BASE_URL = "http://station.test"
     HTTPS = False
     # One folder per test process; tests that look into it pass their own.

@@ -10,7 +10,10 @@ from jinja2_fragments.flask import render_block
 
 
 def wants_fragment() -> bool:
-    headers = request.headers
+    return fragment_requested(request.headers)
+
+
+def fragment_requested(headers) -> bool:
     return (
         headers.get("HX-Request") == "true"
         and headers.get("HX-Boosted") != "true"

@@ -49,14 +49,19 @@ def test_form_post_without_csrf_token_is_refused(client, make_station):
 def test_htmx_post_needs_the_csrf_header(client, make_station):
     html = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-    without = client.post(
-        "/language", data={"language": "en"}, headers={"HX-Request": "true", **NO_CSRF_TOKEN}
-    )
+    without = client.post("/auth/logout", headers={"HX-Request": "true", **NO_CSRF_TOKEN})
     assert without.status_code == 400
-    with_header = client.post(
-        "/language", data={"language": "en"}, headers={"HX-Request": "true", "X-CSRFToken": token}
-    )
+    with_header = client.post("/auth/logout", headers={"HX-Request": "true", "X-CSRFToken": token})
     assert with_header.status_code == 302
+
+
+def test_language_switch_needs_no_token_and_stays_within_the_site(client):
+    """It only sets the visitor's own language cookie, so cached public pages can carry it."""
+    response = client.post(
+        "/language", data={"language": "en", "next": "//evil.example/"}, headers=NO_CSRF_TOKEN
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "lang=en" in response.headers["Set-Cookie"]
 
 
 def test_get_requests_change_nothing(client):

@@ -1,7 +1,7 @@
 """one row per signed-in device, so signing out ends that device's cookies
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 06:50:00.000000
 
 Existing cookies carry the old "user:version" id and are refused after this
@@ -15,7 +15,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, request, url_for
 
 from scheduler.auth.routes import safe_next_url
-from scheduler.extensions import db, limiter
+from scheduler.extensions import csrf, db, limiter
 from scheduler.main.blueprint import bp
 
 log = logging.getLogger("scheduler")
@@ -27,7 +27,11 @@ def healthz():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
+    """Remember the visitor's language. Exempt from CSRF: its only effect is the visitor's own
+    language cookie and a redirect within the site, and the public pages that carry the switch
+    are cached for everyone, so they cannot hold one visitor's token."""
     language = request.form.get("language", "")
     target = safe_next_url(request.form.get("next")) or url_for("menu.index")
     response = redirect(target)

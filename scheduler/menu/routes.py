@@ -1,8 +1,10 @@
 """The public face of a station: what residents see after scanning the poster."""
 
+from datetime import datetime
+
 import segno
 import sqlalchemy as sa
-from flask import current_app, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -13,13 +15,16 @@ from scheduler.menu.blueprint import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
     group_by_category,
+    index_scope,
     public_categories,
     published_services,
+    station_scope,
 )
 from scheduler.models import Service, Station
+from scheduler.public_cache import Built, serve_public
 from scheduler.rendering import render
 from scheduler.requests.services import may_file_for_residents
-from scheduler.shifts.queries import coming_activity_dates
+from scheduler.shifts.queries import ActivityDate, coming_activity_dates
 
 # How many coming dates of a service's activities residents see (e.g. the next paper-cutting classes).
 DATES_IN_MENU = 2
@@ -34,6 +39,16 @@ def get_public_station_or_404(slug: str) -> Station:
     return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
 
 
+def public_scope_or_404(slug: str) -> str:
+    """The cache scope of the station's public pages: one small query on a connection of
+    its own, so that a page served from the cache never opens an ORM session."""
+    with db.engine.connect() as connection:
+        scope = station_scope(connection, slug)
+    if scope is None:
+        abort(404)
+    return scope
+
+
 def get_published_service_or_404(station: Station, service_id: int) -> Service:
     return db.first_or_404(
         sa.select(Service).where(
@@ -42,25 +57,37 @@ def get_published_service_or_404(station: Station, service_id: int) -> Service:
     )
 
 
+def first_start(dates: list[ActivityDate]) -> datetime | None:
+    """When the earliest shown date starts, and so leaves the page: the cached copy's end."""
+    return min((date.starts_at for date in dates), default=None)
+
+
 @bp.get("/")
 def index():
-    stations = active_stations()
-    if len(stations) == 1:
-        return station_menu(stations[0].slug)
-    return render("menu/stations.html", stations=stations)
+    with db.engine.connect() as connection:
+        scope, only_slug = index_scope(connection)
+    if only_slug:
+        return serve_public(scope, lambda: _menu(only_slug))
+    return serve_public(scope, lambda: Built(render("menu/stations.html", stations=active_stations())))
 
 
 @bp.get("/s/<slug>/")
 def station_menu(slug: str):
     """The menu, filtered by one category or searched by keyword (as links, a form, or htmx)."""
+    return serve_public(public_scope_or_404(slug), lambda: _menu(slug))
+
+
+def _menu(slug: str) -> Built:
     station = get_public_station_or_404(slug)
     categories = public_categories(station.id)
     category_id = request.args.get("category", type=parse_id)
-    if category_id not in {category.id for category in categories}:
+    known_category = category_id in {category.id for category in categories}
+    if not known_category:
         category_id = None
     search = search_words(request.args.get("q", ""), SEARCH_MAX_LENGTH)
     services = published_services(station.id, category_id, search)
-    return render(
+    activity_dates = coming_activity_dates(station.id, [service.id for service in services], DATES_IN_MENU)
+    response = render(
         "menu/station.html",
         block="results",
         station=station,
@@ -68,27 +95,39 @@ def station_menu(slug: str):
         category_id=category_id,
         search=search,
         groups=group_by_category(services),
-        activity_dates=coming_activity_dates(station.id, [service.id for service in services], DATES_IN_MENU),
+        activity_dates=activity_dates,
+    )
+    return Built(
+        response,
+        good_until=first_start([date for dates in activity_dates.values() for date in dates]),
+        # Searches and unknown categories are answered, not kept: they could be anything.
+        cacheable=not search and (known_category or "category" not in request.args),
     )
 
 
 @bp.get("/s/<slug>/services/<id:service_id>")
 def service_page(slug: str, service_id: int):
-    station = get_public_station_or_404(slug)
-    service = get_published_service_or_404(station, service_id)
-    may_file = (
-        current_user.is_authenticated
-        and current_user.station_id == station.id
-        and may_file_for_residents(current_user)
-    )
-    dates = coming_activity_dates(station.id, [service.id], DATES_ON_SERVICE_PAGE)
-    return render(
-        "menu/service.html",
-        station=station,
-        service=service,
-        may_file_for_residents=may_file,
-        activity_dates=dates.get(service.id, []),
-    )
+    scope = public_scope_or_404(slug)
+
+    def build() -> Built:
+        station = get_public_station_or_404(slug)
+        service = get_published_service_or_404(station, service_id)
+        may_file = (
+            current_user.is_authenticated
+            and current_user.station_id == station.id
+            and may_file_for_residents(current_user)
+        )
+        dates = coming_activity_dates(station.id, [service.id], DATES_ON_SERVICE_PAGE).get(service.id, [])
+        response = render(
+            "menu/service.html",
+            station=station,
+            service=service,
+            may_file_for_residents=may_file,
+            activity_dates=dates,
+        )
+        return Built(response, good_until=first_start(dates))
+
+    return serve_public(scope, build)
 
 
 def public_menu_url(station: Station) -> str:

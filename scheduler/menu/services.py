@@ -1,12 +1,15 @@
 """The service menu's rules: categories, services, their order and publication."""
 
+import hashlib
+import re
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from scheduler.access import in_station
 from scheduler.extensions import db
-from scheduler.models import Service, ServiceCategory, User
+from scheduler.models import Service, ServiceCategory, Station, User
 from scheduler.rules import RuleViolation
 
 UP, DOWN = "up", "down"
@@ -26,6 +29,41 @@ def station_services() -> list[Service]:
             .order_by(ServiceCategory.sort_order, ServiceCategory.id, Service.sort_order, Service.id)
         )
     )
+
+
+_STATION_VERSION = sa.select(Station.id, Station.public_version).where(
+    Station.slug == sa.bindparam("slug"), Station.active
+)
+_ACTIVE_STATIONS = (
+    sa.select(Station.id, Station.slug, Station.public_version).where(Station.active).order_by(Station.id)
+)
+
+
+def station_scope(connection, slug: str) -> str | None:
+    """The cache scope of a station's public pages (its data version), None if not public."""
+    row = connection.execute(_STATION_VERSION, {"slug": slug}).first()
+    return None if row is None else f"station:{row.id}:v{row.public_version}"
+
+
+def index_scope(connection) -> tuple[str, str | None]:
+    """The cache scope of ``/``, and the slug of the only station when there is one."""
+    rows = connection.execute(_ACTIVE_STATIONS).all()
+    if len(rows) == 1:
+        return f"station:{rows[0].id}:v{rows[0].public_version}", rows[0].slug
+    versions = ",".join(f"{row.id}:{row.public_version}" for row in rows)
+    return "stations:" + hashlib.blake2b(versions.encode(), digest_size=8).hexdigest(), None
+
+
+def public_scope(connection, path: str) -> str | None:
+    """The cache scope of a public page's address, or None for any other address."""
+    if path == "/":
+        return index_scope(connection)[0]
+    if found := PUBLIC_PAGE.fullmatch(path):
+        return station_scope(connection, found.group(1))
+    return None
+
+
+PUBLIC_PAGE = re.compile(r"/s/([^/]+)/(?:services/\d+)?")
 
 
 def published_services(station_id: int, category_id: int | None = None, search: str = "") -> list[Service]:

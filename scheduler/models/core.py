@@ -36,6 +36,9 @@ class Station(db.Model):
     opening_hours: Mapped[str] = mapped_column(sa.String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped in the same transaction as every write to what the public pages show
+    # (station details, menu, linked activities): the key of their cached copies.
+    public_version: Mapped[int] = mapped_column(default=1)
 
     buildings: Mapped[list["Building"]] = relationship(
         back_populates="station", order_by="Building.sort_order"

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -83,7 +83,7 @@ def my_shifts(user: User) -> MyShifts:
                 ),
                 Shift.ends_at > now,
             )
-            .options(selectinload(Assignment.shift))
+            .options(contains_eager(Assignment.shift))
             .order_by(Shift.starts_at, Shift.id)
         )
     )
@@ -92,7 +92,7 @@ def my_shifts(user: User) -> MyShifts:
             sa.select(WaitlistEntry)
             .join(Shift, Shift.id == WaitlistEntry.shift_id)
             .where(WaitlistEntry.user_id == user.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-            .options(selectinload(WaitlistEntry.shift))
+            .options(contains_eager(WaitlistEntry.shift))
             .order_by(Shift.starts_at)
         )
     )
@@ -130,7 +130,7 @@ def my_shifts(user: User) -> MyShifts:
                 Shift.id.not_in(mine),
                 ~busy,
             )
-            .options(selectinload(Assignment.shift), selectinload(Assignment.user))
+            .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
             .order_by(Shift.starts_at)
         )
     )
@@ -172,7 +172,7 @@ def staff_overview(user: User) -> StaffOverview:
         sa.select(Assignment)
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(Assignment.station_id == user.station_id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-        .options(selectinload(Assignment.shift), selectinload(Assignment.user))
+        .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
         .order_by(Shift.starts_at)
     )
     return StaffOverview(

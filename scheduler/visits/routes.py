@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
-from scheduler.database import utcnow
+from scheduler.database import utcnow, writes_on_get
 from scheduler.extensions import db
 from scheduler.models import STAFF_ROLES, Beneficiary, BeneficiaryAccess, Building, Role, Task, User
 from scheduler.pagination import paginate
@@ -68,6 +68,7 @@ def new_beneficiary():
 
 @bp.get("/<id:beneficiary_id>")
 @roles_required(*STAFF_ROLES)
+@writes_on_get  # every view of a full record is logged
 def record(beneficiary_id: int):
     beneficiary = get_in_station_or_404(Beneficiary, beneficiary_id)
     shows_personal_data()
@@ -83,6 +84,7 @@ def record(beneficiary_id: int):
 
 @bp.route("/<id:beneficiary_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
+@writes_on_get  # the edit form shows the whole record: its view is logged too
 def edit_beneficiary(beneficiary_id: int):
     beneficiary = get_in_station_or_404(Beneficiary, beneficiary_id)
     shows_personal_data()

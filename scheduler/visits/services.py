@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import after_this_request
 from flask_babel import gettext as _
 
-from scheduler.database import utcnow
+from scheduler.database import request_reads_only, separate_write, utcnow
 from scheduler.extensions import db
 from scheduler.models import AccessKind, Beneficiary, BeneficiaryAccess, Building, Task, User
 from scheduler.rules import RuleViolation
@@ -139,34 +139,35 @@ def record_access(beneficiary: Beneficiary, user: User) -> None:
 def record_contact_views(user: User, tasks: list[Task]) -> None:
     """Note that ``user`` is being shown the contact details on these tasks' cards just now.
 
-    One INSERT for all of them (a /me page may hold many cards). The rows join the
-    request's transaction, which is committed once the page has rendered: committing
-    earlier would expire the tasks on the page and reload them one by one. A page that
-    fails (5xx) is not shown, so nothing is logged for it.
-
-    Called on GET (``/me``, ``/tasks/<id>``): these views write.
+    One INSERT for all of them (a /me page may hold many cards), once the page has
+    rendered. On a GET (``/me``, ``/tasks/<id>``) the page itself only reads, so it never
+    waits for the write lock: the insert runs in a short transaction of its own. A page
+    that fails (5xx) is not shown, so nothing is logged for it.
     """
     if not tasks:
         return
     now = utcnow()
-    db.session.execute(
-        sa.insert(BeneficiaryAccess),
-        [
-            dict(
-                station_id=task.station_id,
-                beneficiary_id=task.beneficiary_id,
-                user_id=user.id,
-                at=now,
-                kind=AccessKind.CONTACT,
-                task_id=task.id,
-            )
-            for task in tasks
-        ],
-    )
+    rows = [
+        dict(
+            station_id=task.station_id,
+            beneficiary_id=task.beneficiary_id,
+            user_id=user.id,
+            at=now,
+            kind=AccessKind.CONTACT,
+            task_id=task.id,
+        )
+        for task in tasks
+    ]
 
     @after_this_request
-    def commit_with_the_page(response):
-        if response.status_code < 500:
+    def log_with_the_page(response):
+        if response.status_code >= 500:
+            return response
+        if request_reads_only():
+            with separate_write(db.engine) as connection:
+                connection.execute(sa.insert(BeneficiaryAccess), rows)
+        else:  # an action's answer: the request's own transaction already may write
+            db.session.execute(sa.insert(BeneficiaryAccess), rows)
             db.session.commit()
         return response
 

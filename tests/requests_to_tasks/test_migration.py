@@ -10,9 +10,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from scheduler.database import utcnow
+from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
-from scheduler.models import Beneficiary, Building, Station, Task, TaskEvent, TaskKind, TaskState
+from scheduler.models import Beneficiary, Building, Task, TaskEvent, TaskKind, TaskState
 
 
 def history_rows() -> int:
@@ -25,23 +25,35 @@ def test_upgrading_to_0005_and_back_keeps_every_tasks_history(app, drop_tables):
     drop_tables()
     with app.app_context():
         upgrade(revision="0004")
-        station = Station(slug="mig", name="迁移驿站")
-        db.session.add(station)
-        db.session.flush()
-        building = Building(station_id=station.id, name="1号楼", sort_order=1)
+        # Core insert of the station's columns at 0004 (the model has later ones).
+        texts = ("slug", "name", "community", "street_office", "address", "phone", "opening_hours")
+        station_0004 = sa.table(
+            "station",
+            sa.column("id"),
+            *map(sa.column, texts),
+            sa.column("active"),
+            sa.column("created_at", UTCDateTime),
+        )
+        station_id = db.session.execute(
+            sa.insert(station_0004)
+            .values(dict.fromkeys(texts, ""))
+            .values(slug="mig", name="迁移驿站", active=True, created_at=utcnow())
+            .returning(station_0004.c.id)
+        ).scalar_one()
+        building = Building(station_id=station_id, name="1号楼", sort_order=1)
         db.session.add(building)
         db.session.flush()
         # Core inserts of the columns that exist at 0004 (the models already have later ones).
         resident_id = db.session.execute(
             sa.insert(Beneficiary)
-            .values(station_id=station.id, name="老人", building_id=building.id, room="101")
+            .values(station_id=station_id, name="老人", building_id=building.id, room="101")
             .returning(Beneficiary.id)
         ).scalar_one()
         start = utcnow()
         task_id = db.session.execute(
             sa.insert(Task)
             .values(
-                station_id=station.id,
+                station_id=station_id,
                 beneficiary_id=resident_id,
                 kind=TaskKind.VISIT,
                 state=TaskState.OPEN,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from scheduler.extensions import db
-from scheduler.models import Beneficiary, BeneficiaryAccess, Building, Station
+from scheduler.models import Beneficiary, BeneficiaryAccess, Building
 
 
 def test_upgrade_to_0008_keeps_the_log_and_dates_residents_out_of_care(app, drop_tables):
@@ -15,8 +15,25 @@ def test_upgrade_to_0008_keeps_the_log_and_dates_residents_out_of_care(app, drop
     with app.app_context():
         upgrade(revision="0006")
         # Core inserts of the columns that exist at 0006 (the models already have the new ones).
+        station_at_0006 = sa.table(
+            "station",
+            *(sa.column(name) for name in ("id", "slug", "name", "community", "street_office")),
+            *(sa.column(name) for name in ("address", "phone", "opening_hours", "active", "created_at")),
+        )
         station_id = db.session.execute(
-            sa.insert(Station).values(slug="mig", name="迁移驿站").returning(Station.id)
+            sa.insert(station_at_0006)
+            .values(
+                slug="mig",
+                name="迁移驿站",
+                community="",
+                street_office="",
+                address="",
+                phone="",
+                opening_hours="",
+                active=True,
+                created_at=datetime(2025, 1, 1),
+            )
+            .returning(station_at_0006.c.id)
         ).scalar_one()
         building_id = db.session.execute(
             sa.insert(Building)
