@@ -40,6 +40,17 @@ class Config:
     # The secretary's dashboard lists home-visit tasks assigned longer ago than this and not yet accepted.
     TASK_ACCEPT_WITHIN_HOURS = int(os.environ.get("TASK_ACCEPT_WITHIN_HOURS", "4"))
 
+    # Notices outside the app (see README: Notices that reach phones).
+    SMTP_URL = os.environ.get("SMTP_URL", "")  # smtp://user:pass@host:587 (STARTTLS) or smtps://…:465
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    NOTICE_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_TIMEOUT_SECONDS", "10"))
+    NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "6"))
+    NOTICE_RETRY_SECONDS = int(os.environ.get("NOTICE_RETRY_SECONDS", "60"))  # doubles after each failure
+    NOTICE_EVENING_HOUR = int(os.environ.get("NOTICE_EVENING_HOUR", "19"))  # reminder the evening before
+    NOTICE_SOON_HOURS = int(os.environ.get("NOTICE_SOON_HOURS", "2"))  # and this long before
+    NOTICE_ANSWER_WITHIN_HOURS = int(os.environ.get("NOTICE_ANSWER_WITHIN_HOURS", "24"))
+    NOTICE_MORNING_HOUR = int(os.environ.get("NOTICE_MORNING_HOUR", "8"))  # weekly digest, monthly report
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
@@ -86,6 +97,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     BASE_URL = "http://station.test"
     HTTPS = False
+    SMTP_URL = ""
+    MAIL_FROM = ""
+    NOTICE_TIMEOUT_SECONDS = 2.0
 
     @classmethod
     def check(cls, config: dict) -> None:

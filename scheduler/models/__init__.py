@@ -19,6 +19,16 @@ from scheduler.models.menu import (
     Service,
     ServiceCategory,
 )
+from scheduler.models.outbox import (
+    CHANNEL_LABELS,
+    DELIVERY_STATE_LABELS,
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    NoticeSettings,
+    StationChannels,
+)
 from scheduler.models.requests import (
     OPEN_REQUEST_STATES,
     RATING_RANGE,
@@ -61,6 +71,8 @@ from scheduler.models.visits import (
 
 __all__ = [
     "ASSIGNMENT_STATE_LABELS",
+    "CHANNEL_LABELS",
+    "DELIVERY_STATE_LABELS",
     "HELD_STATES",
     "KIND_LABELS",
     "MAX_CAPACITY",
@@ -84,9 +96,14 @@ __all__ = [
     "BeneficiaryAccess",
     "Building",
     "CalendarFeed",
+    "Channel",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryState",
     "Health",
     "Kind",
     "Notice",
+    "NoticeSettings",
     "RequestState",
     "Role",
     "Service",
@@ -96,6 +113,7 @@ __all__ = [
     "ShiftKind",
     "ShiftSeries",
     "Station",
+    "StationChannels",
     "StationScoped",
     "Task",
     "TaskBatch",
