@@ -18,6 +18,7 @@ from scheduler.extensions import db
 from scheduler.models import NoticeSettings, StationChannels
 from scheduler.outbox.delivery import deliver_due
 from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
+from tests.menu.conftest import make_category, make_service  # noqa: F401
 from tests.shifts.conftest import make_shift, place  # noqa: F401
 
 ROBOT_OK = b'{"errcode":0,"errmsg":"ok"}'
