@@ -63,13 +63,17 @@ def claim(now: datetime, limit: int = BATCH_SIZE) -> list[int]:
         query = query.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(query))
     if ids:
-        db.session.execute(
-            sa.update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.QUEUED)
-            .values(state=DeliveryState.SENDING, claimed_at=now)
+        # Only the rows this update moved are ours (the state guard makes a lost race harmless).
+        ids = list(
+            db.session.scalars(
+                sa.update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.QUEUED)
+                .values(state=DeliveryState.SENDING, claimed_at=now)
+                .returning(Delivery.id)
+            )
         )
     db.session.commit()
-    return ids
+    return sorted(ids)
 
 
 def fail_interrupted(now: datetime) -> int:
