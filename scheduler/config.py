@@ -44,6 +44,7 @@ class Config:
     SMTP_URL = os.environ.get("SMTP_URL", "")  # smtp://user:pass@host:587 (STARTTLS) or smtps://…:465
     MAIL_FROM = os.environ.get("MAIL_FROM", "")
     NOTICE_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_TIMEOUT_SECONDS", "10"))
+    NOTICE_SEND_THREADS = int(os.environ.get("NOTICE_SEND_THREADS", "8"))  # per worker
     NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "6"))
     NOTICE_RETRY_SECONDS = int(os.environ.get("NOTICE_RETRY_SECONDS", "60"))  # doubles after each failure
     NOTICE_EVENING_HOUR = int(os.environ.get("NOTICE_EVENING_HOUR", "19"))  # reminder the evening before

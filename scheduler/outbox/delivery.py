@@ -12,22 +12,23 @@ on its own (it may have arrived): it turns ``failed`` and the admin may retry it
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Delivery, DeliveryAttempt, DeliveryState
+from scheduler.models import Delivery, DeliveryAttempt, DeliveryState, User
 from scheduler.outbox.channels import ADAPTERS, DeliveryError, Outgoing
 from scheduler.outbox.queue import channels_of
 
 log = logging.getLogger("scheduler.outbox")
 
-BATCH_SIZE = 100
+BATCH_SIZE = 200
+RECORD_EVERY = 50
 # A delivery claimed longer ago than this and still "sending" belonged to a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
 INTERRUPTED = "interrupted while sending: it may or may not have arrived"
@@ -89,66 +90,95 @@ def fail_interrupted(now: datetime) -> int:
 
 def load(ids: list[int]) -> list[tuple[Outgoing, object]]:
     """Everything the sends need, read now so that no transaction stays open during them."""
-    deliveries = db.session.scalars(
-        sa.select(Delivery)
+    columns = [getattr(Delivery, name) for name in Outgoing.__dataclass_fields__ if hasattr(Delivery, name)]
+    rows = db.session.execute(
+        sa.select(*columns, User.display_name)
+        .outerjoin(User, User.id == Delivery.user_id)
         .where(Delivery.id.in_(ids))
-        .options(selectinload(Delivery.user))
         .order_by(Delivery.id)
     ).all()
-    stations = {station_id: channels_of(station_id) for station_id in {d.station_id for d in deliveries}}
+    stations = {station_id: channels_of(station_id) for station_id in {row.station_id for row in rows}}
     loaded = [
         (
             Outgoing(
-                id=d.id,
-                key=d.key,
-                event=d.event,
-                channel=d.channel,
-                address=d.address,
-                text=d.text,
-                link=d.link,
-                urgent=d.urgent,
-                station_id=d.station_id,
-                recipient=d.user.display_name if d.user else "",
+                **{column.key: row[index] for index, column in enumerate(columns)}, recipient=row[-1] or ""
             ),
-            stations[d.station_id],
+            stations[row.station_id],
         )
-        for d in deliveries
+        for row in rows
     ]
     db.session.expunge_all()
     db.session.rollback()
     return loaded
 
 
-def record(item: Outgoing, ok: bool, result: str, permanent: bool, tally: Tally) -> DeliveryState:
-    now = utcnow()
-    delivery = db.session.get(Delivery, item.id)
-    delivery.attempts += 1
-    delivery.claimed_at = None
-    db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, ok=ok, result=result[:300]))
-    if ok:
-        delivery.state, delivery.sent_at, delivery.last_error = DeliveryState.SENT, now, ""
-        tally.sent += 1
-    elif permanent or delivery.attempts >= current_app.config["NOTICE_MAX_ATTEMPTS"]:
-        delivery.state, delivery.last_error = DeliveryState.FAILED, result[:300]
-        tally.failed += 1
-    else:
-        delivery.state, delivery.last_error = DeliveryState.QUEUED, result[:300]
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
-        tally.retrying += 1
-    state = delivery.state
-    db.session.commit()
-    return state
+@dataclass(frozen=True)
+class Outcome:
+    item: Outgoing
+    ok: bool
+    result: str
+    permanent: bool = False
 
 
-def send_one(item: Outgoing, station, tally: Tally) -> DeliveryState:
+def attempt(item: Outgoing, station, config) -> Outcome:
+    """One try through the channel's adapter: network only, no database (runs in sender threads)."""
     try:
-        result = ADAPTERS[item.channel].send(item, station, current_app.config)
+        return Outcome(item, True, ADAPTERS[item.channel].send(item, station, config))
     except DeliveryError as error:
-        # Ids and channel only: the error text names no URL or secret, and the log no person.
-        log.warning("delivery %s (%s) failed: %s", item.id, item.channel.value, error)
-        tally.errors.append(str(error))
-        return record(item, False, str(error), error.permanent, tally)
-    return record(item, True, result, False, tally)
+        return Outcome(item, False, str(error)[:300], error.permanent)
+
+
+def record(outcomes: list[Outcome], tally: Tally) -> None:
+    """What became of a group of tries, in one transaction: sent, queued again later, or failed."""
+    if not outcomes:
+        return
+    now = utcnow()
+    max_attempts = current_app.config["NOTICE_MAX_ATTEMPTS"]
+    changes, attempts = [], []
+    for outcome in outcomes:
+        item, tries = outcome.item, outcome.item.attempts + 1
+        values = dict(
+            id=item.id, attempts=tries, claimed_at=None, sent_at=None, next_attempt_at=now, last_error=""
+        )
+        if outcome.ok:
+            values.update(state=DeliveryState.SENT, sent_at=now)
+            tally.sent += 1
+        else:
+            # Ids and channel only: the error text names no URL or secret, and the log no person.
+            log.warning("delivery %s (%s) failed: %s", item.id, item.channel.value, outcome.result)
+            tally.errors.append(outcome.result)
+            values["last_error"] = outcome.result
+            if outcome.permanent or tries >= max_attempts:
+                values["state"] = DeliveryState.FAILED
+                tally.failed += 1
+            else:
+                values.update(state=DeliveryState.QUEUED, next_attempt_at=now + backoff(tries))
+                tally.retrying += 1
+        changes.append(values)
+        attempts.append(dict(delivery_id=item.id, at=now, ok=outcome.ok, result=outcome.result))
+    sent = [values["id"] for values in changes if values["state"] == DeliveryState.SENT]
+    if sent:  # the common case, in one statement
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(sent))
+            .values(
+                state=DeliveryState.SENT,
+                attempts=Delivery.attempts + 1,
+                sent_at=now,
+                claimed_at=None,
+                last_error="",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    unsent = [values for values in changes if values["state"] != DeliveryState.SENT]
+    if unsent:
+        db.session.execute(sa.update(Delivery), unsent)
+    db.session.execute(sa.insert(DeliveryAttempt), attempts)
+    db.session.commit()
+
+
+def send_one(item: Outgoing, station, tally: Tally) -> None:
+    record([attempt(item, station, current_app.config)], tally)
 
 
 def release(ids: list[int]) -> None:
@@ -163,13 +193,27 @@ def release(ids: list[int]) -> None:
 
 
 def send_claimed(ids: list[int], stopping: Callable[[], bool] = lambda: False) -> Tally:
+    """Send claimed deliveries from a few threads (the network is the slow part).
+
+    Results are recorded every RECORD_EVERY tries while the threads go on sending. A worker
+    killed in between leaves those rows "sending"; they turn "failed" after the lease rather
+    than going out a second time. Asked to stop, it sends no more and puts back the rest.
+    """
     tally = Tally()
-    loaded = load(ids)
-    for index, (item, station) in enumerate(loaded):
-        if stopping():
-            release([item.id for item, _station in loaded[index:]])
-            break
-        send_one(item, station, tally)
+    config = current_app.config
+    finished, released = [], []
+    with ThreadPoolExecutor(max_workers=config["NOTICE_SEND_THREADS"]) as pool:
+        futures = {pool.submit(attempt, item, station, config): item.id for item, station in load(ids)}
+        for future in as_completed(futures):
+            if not future.cancelled():
+                finished.append(future.result())
+            if len(finished) >= RECORD_EVERY:
+                record(finished, tally)
+                finished = []
+            if stopping() and not released:
+                released = [delivery_id for future, delivery_id in futures.items() if future.cancel()] or [0]
+    record(finished, tally)
+    release([delivery_id for delivery_id in released if delivery_id])
     return tally
 
 

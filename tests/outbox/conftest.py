@@ -63,6 +63,8 @@ class Peer:
 
 def _handler(peer: Peer):
     class Handler(BaseHTTPRequestHandler):
+        wbufsize = -1  # headers and body leave in one segment, as from a real server
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status, answer, delay = peer.next_answer()
@@ -95,8 +97,11 @@ def _handler(peer: Peer):
 def peer():
     """An HTTP server on 127.0.0.1 that plays the robots' and webhook's far end."""
     state = Peer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state), bind_and_activate=False)
     server.daemon_threads = True
+    server.request_queue_size = 128  # socketserver's 5 drops connections several senders open at once
+    server.server_bind()
+    server.server_activate()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -247,3 +247,24 @@ def test_a_person_who_never_chose_gets_the_group_robots_by_default(
     tell(make_user(Role.VOLUNTEER))
     assert {d.channel for d in deliveries()} == {Channel.INAPP, Channel.WECOM, Channel.DINGTALK}
     assert all(d.address == "" for d in deliveries())  # no mention without consent
+
+
+def test_a_stopping_worker_sends_nothing_more_and_puts_claimed_notices_back(
+    app, station, make_user, peer, set_channels, choose, tell, deliveries
+):
+    from scheduler.outbox.delivery import send_claimed
+
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    choose(volunteer := make_user(Role.VOLUNTEER), by_wecom=True)
+    for number in range(3):
+        tell(volunteer, Message("e", f"第{number}条", ref=number))
+    with app.app_context():
+        ids = claim(utcnow())
+        tally = send_claimed(ids, stopping=lambda: True)
+    # The pool may have started a few before the first check; none is lost or left "sending".
+    states = [d.state for d in deliveries(Channel.WECOM)]
+    assert tally.sent == len(peer.received) == states.count(DeliveryState.SENT)
+    assert states.count(DeliveryState.SENT) + states.count(DeliveryState.QUEUED) == 3
+    with app.app_context():
+        deliver_due()
+    assert sorted(r.json["text"]["content"][:3] for r in peer.received) == ["第0条", "第1条", "第2条"]
