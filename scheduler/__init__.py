@@ -59,8 +59,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     init_cached_public_pages(app)
 
     from scheduler.cli import register_cli
+    from scheduler.outbox.cli import register_notices_cli
 
     register_cli(app)
+    register_notices_cli(app)
     logging.getLogger("scheduler").setLevel(logging.INFO)
     from scheduler.log_masking import mask_logger
 
@@ -103,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from scheduler.main.blueprint import bp as main_bp
     from scheduler.me.blueprint import bp as me_bp
     from scheduler.menu.blueprint import bp as menu_bp
+    from scheduler.outbox.blueprint import bp as notices_bp
     from scheduler.people.blueprint import bp as people_bp
     from scheduler.reports.blueprint import bp as reports_bp
     from scheduler.requests.blueprint import bp as requests_bp
@@ -120,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(shifts_bp, url_prefix="/shifts")
     app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(notices_bp, url_prefix="/notices")
 
 
 def init_templates(app: Flask) -> None:

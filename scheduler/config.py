@@ -68,6 +68,18 @@ class Config:
     # public pages are compressed once, at their best level (see static_files, public_cache).
     COMPRESS_ALGORITHM = ["br", "gzip"]
 
+    # Notices outside the app (see README: Notices that reach phones).
+    SMTP_URL = os.environ.get("SMTP_URL", "")  # smtp://user:pass@host:587 (STARTTLS) or smtps://…:465
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    NOTICE_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_TIMEOUT_SECONDS", "10"))
+    NOTICE_SEND_THREADS = int(os.environ.get("NOTICE_SEND_THREADS", "8"))  # per worker
+    NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "6"))
+    NOTICE_RETRY_SECONDS = int(os.environ.get("NOTICE_RETRY_SECONDS", "60"))  # doubles after each failure
+    NOTICE_EVENING_HOUR = int(os.environ.get("NOTICE_EVENING_HOUR", "19"))  # reminder the evening before
+    NOTICE_SOON_HOURS = int(os.environ.get("NOTICE_SOON_HOURS", "2"))  # and this long before
+    NOTICE_ANSWER_WITHIN_HOURS = int(os.environ.get("NOTICE_ANSWER_WITHIN_HOURS", "24"))
+    NOTICE_MORNING_HOUR = int(os.environ.get("NOTICE_MORNING_HOUR", "8"))  # weekly digest, monthly report
+
     RATELIMIT_STORAGE_URI = rate_limit_storage_uri()
     RATELIMIT_HEADERS_ENABLED = False
     # Sign-in throttling (scheduler/auth/throttle.py; the numbers are argued in the README).
@@ -141,6 +153,9 @@ class TestConfig(Config):
     HTTPS = False
     # One folder per test process; tests that look into it pass their own.
     IMPORT_DIR = str(Path(tempfile.gettempdir()) / f"scheduler-test-imports-{os.getpid()}")
+    SMTP_URL = ""
+    MAIL_FROM = ""
+    NOTICE_TIMEOUT_SECONDS = 2.0
 
     @classmethod
     def check(cls, config: dict) -> None:

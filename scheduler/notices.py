@@ -1,15 +1,32 @@
-"""In-app notices: how the system tells a person that something changed for them."""
+"""Notices: how the system tells a person that something changed for them.
+
+``notify`` is the one hub every event goes through: it writes the in-app notice and,
+through the outbox, one delivery per channel outside the app the person chose (WeCom,
+DingTalk, e-mail, webhook), all in the caller's transaction. Sending happens later,
+outside any request (``flask notices send``).
+"""
 
 import sqlalchemy as sa
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Notice, User
+from scheduler.outbox import messages
+from scheduler.outbox.queue import queue_deliveries
 
 
-def notify(user: User, text: str, link: str = "") -> Notice:
-    """Queue a notice in the caller's transaction (the caller commits)."""
-    notice = Notice(user_id=user.id, text=text, link=link)
+def notify(user: User, text: str, link: str = "", message: messages.Message | None = None) -> Notice | None:
+    """Queue a notice in the caller's transaction (the caller commits).
+
+    ``text`` is shown in the app, where the person is signed in. ``message`` is what may
+    leave the app (see ``scheduler.outbox.messages``: never a resident's data); without
+    one, the other channels only say that there is news, with the link. A message with a
+    ``ref`` is told once per person: None when this person already heard of it.
+    """
+    message = message or messages.generic()
+    if user.station_id is not None and not queue_deliveries(user, message, link):
+        return None
+    notice = Notice(user_id=user.id, text=text[:300], link=link)
     db.session.add(notice)
     return notice
 

@@ -86,7 +86,10 @@ class HttpSession:
     def login(self, username: str, password: str = TEST_PASSWORD) -> "HttpSession":
         answer = self.post("/auth/login", {"username": username, "password": password})
         assert answer.status == 302, f"login failed for {username}: {answer.status}"
-        self.csrf_token = None  # signing in may start a new session, with a token of its own
+        # Signing in starts a new session, whose token the next page makes. Fetch it now, once:
+        # requests sent all at once would each make one, and all but the last would be refused.
+        self.csrf_token = None
+        self._fetch_csrf_token()
         return self
 
 

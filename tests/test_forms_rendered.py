@@ -57,6 +57,12 @@ ABSENT_BY_DESIGN = {
     ): "the bot trap of the residents' own form; staff filing for a resident never see it",
 }
 LOSES_DATA_WHEN_ABSENT = ("BooleanField", "SelectMultipleField", "MultiCheckboxField")
+# Boxes that ask for an action ("remove the saved secret"), shown only when there is
+# something to act on: absent means no action, so nothing is lost.
+ACTION_BOXES = {
+    ("StationChannelsForm", f"clear_{name}")
+    for name in ("wecom_webhook", "dingtalk_webhook", "dingtalk_secret", "webhook_url", "webhook_secret")
+}
 
 
 def rendered_form_objects(app, client, url):
@@ -87,7 +93,9 @@ def test_every_field_of_a_create_or_edit_form_is_on_the_page(app, auth, records,
         missing = [
             field.name
             for field in form
-            if field.name not in names_on_page and (kind, field.name) not in ABSENT_BY_DESIGN
+            if field.name not in names_on_page
+            and (kind, field.name) not in ABSENT_BY_DESIGN
+            and (kind, field.name) not in ACTION_BOXES
         ]
         assert missing == [], f"{url}: {kind} reads {missing} that the page never sends"
         for (form_kind, name), _reason in ABSENT_BY_DESIGN.items():

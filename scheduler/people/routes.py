@@ -12,6 +12,7 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.extensions import db
 from scheduler.forms import status_criteria
 from scheduler.models import Role, Station, User
+from scheduler.outbox.queries import station_channels_context
 from scheduler.people.blueprint import bp
 from scheduler.people.forms import (
     AccountFilterForm,
@@ -169,10 +170,11 @@ def edit_station(station_id: int):
 @roles_required(Role.ADMIN)
 def my_station():
     """The branch secretary keeps their own station's public details."""
-    return station_settings(db.get_or_404(Station, current_station_id()), url_for("people.accounts"))
+    station = db.get_or_404(Station, current_station_id())
+    return station_settings(station, url_for("people.accounts"), **station_channels_context(station))
 
 
-def station_settings(station: Station, done_url: str):
+def station_settings(station: Station, done_url: str, **extra):
     form = StationForm(obj=station)
     if form.validate_on_submit():
         try:
@@ -182,7 +184,7 @@ def station_settings(station: Station, done_url: str):
         else:
             flash(_("Station %(name)s saved.", name=station.name), "success")
             return redirect(done_url)
-    return render("people/station_form.html", form=form, station=station, status=form_status(form))
+    return render("people/station_form.html", form=form, station=station, status=form_status(form), **extra)
 
 
 @bp.route("/stations/<id:station_id>/admins/new", methods=["GET", "POST"])

@@ -36,6 +36,7 @@ from scheduler.models import (
     new_reference,
 )
 from scheduler.notices import notify
+from scheduler.outbox import events, messages
 from scheduler.rules import RuleViolation
 from scheduler.tasks.services import add_task_for_resident, task_moved
 
@@ -90,6 +91,8 @@ def file_request(
         )
         db.session.add(service_request)
         try:
+            db.session.flush()
+            events.request_filed(service_request)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -180,6 +183,7 @@ def _tell_filer(service_request: ServiceRequest, new_state: RequestState, by: Us
             state=new_state.label,
         ),
         link=url_for("menu.follow_up", token=service_request.follow_token),
+        message=messages.request_moved(service_request, new_state),
     )
 
 

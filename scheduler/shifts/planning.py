@@ -25,6 +25,7 @@ from scheduler.models import (
     WaitlistEntry,
 )
 from scheduler.notices import notify
+from scheduler.outbox import messages
 from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
 from scheduler.shifts.services import (
@@ -155,12 +156,13 @@ def _shifts_in_scope(shift: Shift, later_too: bool) -> list[Shift]:
     return lock_shifts([shift.id, *ids])
 
 
-def _notify_people(shifts: list[Shift], text_for) -> None:
+def _notify_people(shifts: list[Shift], text_for, message_for) -> None:
     """Tell everyone still expected on these shifts (not those who declined or already came)."""
     by_id = {shift.id: shift for shift in shifts}
     for assignment in place_holders(shifts):
         if assignment.state in (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED):
-            notify(assignment.user, text_for(by_id[assignment.shift_id]), my_shifts_link())
+            shift = by_id[assignment.shift_id]
+            notify(assignment.user, text_for(shift), my_shifts_link(), message_for(shift))
 
 
 def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: bool = False) -> list[Shift]:
@@ -212,6 +214,7 @@ def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: boo
                 time=shift_time(s),
                 place=s.location or "—",
             ),
+            messages.shift_changed,
         )
         promote_waitlists(shifts, now)
         return shifts
@@ -241,6 +244,7 @@ def cancel_shift(shift_id: int, later_too: bool = False) -> list[Shift]:
                 title=s.title,
                 time=shift_time(s),
             ),
+            messages.shift_cancelled,
         )
         return shifts
 
@@ -326,6 +330,7 @@ def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
                     people[user_id],
                     _("You have been put on shifts next week. Please confirm or decline."),
                     my_shifts_link(),
+                    messages.shifts_planned(),
                 )
     return result
 

@@ -36,6 +36,7 @@ from scheduler.models import (
     new_token,
 )
 from scheduler.notices import notify
+from scheduler.outbox import messages
 from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
 
@@ -268,6 +269,7 @@ def promote_waitlists(shifts: list[Shift], now: datetime) -> list[Assignment]:
                     time=shift_time(shift),
                 ),
                 my_shifts_link(),
+                messages.shift_promoted(shift, promoted[-1]),
             )
     return promoted
 
@@ -434,6 +436,7 @@ def take_swap(assignment_id: int, taker: User) -> Assignment:
                 time=shift_time(shift),
             ),
             my_shifts_link(),
+            messages.swap_taken(shift, assignment),
         )
         return assignment
 
@@ -456,6 +459,7 @@ def assign(shift_id: int, user_id: int, by: User) -> Assignment:
                     time=shift_time(shift),
                 ),
                 my_shifts_link(),
+                messages.shift_assigned(shift, assignment),
             )
         return assignment
 
@@ -478,6 +482,7 @@ def remove_assignment(assignment_id: int, by: User) -> Shift:
                     time=shift_time(shift),
                 ),
                 my_shifts_link(),
+                messages.shift_removed(shift),
             )
         promote_waitlists([shift], now)
         return shift

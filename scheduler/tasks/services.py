@@ -40,6 +40,7 @@ from scheduler.models import (
     VisitRecord,
 )
 from scheduler.notices import notify
+from scheduler.outbox import events, messages
 from scheduler.rules import RuleViolation
 from scheduler.visits.services import find_or_register
 
@@ -129,6 +130,7 @@ def _release(task: Task, actor: User, to_state: TaskState, note: str) -> User | 
 def _give(task: Task, assignee: User, actor: User | None) -> None:
     task.assignee_id = assignee.id
     _move(task, TaskState.ASSIGNED, actor)
+    events.task_assigned(task, assignee, actor)
 
 
 def _task_summary(task: Task) -> str:
@@ -147,7 +149,11 @@ def assign(task: Task, assignee: User, actor: User) -> Task:
     if task.state in HELD_STATES:
         holder = _release(task, actor, TaskState.DECLINED, note="")
         if holder is not None:
-            notify(holder, _("A task was given to someone else: %(task)s.", task=_task_summary(task)))
+            notify(
+                holder,
+                _("A task was given to someone else: %(task)s.", task=_task_summary(task)),
+                message=messages.task_taken_back(task),
+            )
     if task.state == TaskState.DECLINED:
         _move(task, TaskState.OPEN, actor)
     _give(task, assignee, actor)
@@ -206,6 +212,9 @@ def complete(task: Task, actor: User, checklist: Checklist, note: str, minutes: 
     )
     record.flagged = record.raises_flag()
     db.session.add(record)
+    if record.flagged:
+        db.session.flush()
+        events.red_flag(task, record.id)
     # Every done task records the wellbeing checklist at the door, so each counts as a visit.
     task.beneficiary.note_visit(utcnow())
     db.session.commit()
@@ -218,7 +227,11 @@ def cancel(task: Task, actor: User, reason: str) -> Task:
     reason = _required_text(reason, "reason", _("Say briefly why the task is cancelled."))
     holder = _release(task, actor, TaskState.CANCELLED, reason)
     if holder is not None and holder.id != actor.id:
-        notify(holder, _("A task of yours was cancelled: %(task)s.", task=_task_summary(task)))
+        notify(
+            holder,
+            _("A task of yours was cancelled: %(task)s.", task=_task_summary(task)),
+            message=messages.task_cancelled(task),
+        )
     db.session.commit()
     return task
 

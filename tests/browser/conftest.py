@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.live_server import serve
+from tests.outbox.conftest import peer, set_channels  # noqa: F401  (robots played on loopback)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
