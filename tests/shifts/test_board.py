@@ -5,7 +5,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 
 from scheduler.models import Assignment, AssignmentState, Building, Kind, Notice, Role, Shift
-from tests.shifts.conftest import HTMX, days_from_now, week_of
+from tests.shifts.conftest import HTMX, SHANGHAI, days_from_now, this_week, week_of
 
 
 def card_of(html: str, shift) -> str:
@@ -32,12 +32,17 @@ def test_board_shows_each_shift_with_its_people_and_what_is_missing(
 
 
 def test_board_opens_on_this_week_and_any_day_names_its_week(admin_client, make_shift):
-    shift = make_shift()
-    assert shift.title in admin_client.get("/shifts/").get_data(
-        as_text=True
-    ) or shift.starts_at > days_from_now(6)
-    thursday = days_from_now(0).date()
-    assert admin_client.get(f"/shifts/week/{thursday.isoformat()}").status_code == 200
+    monday = make_shift(title="周一早班", starts_at=this_week(0, time(8, 0)))
+    sunday = make_shift(title="周日晚班", starts_at=this_week(6, time(19, 0)))
+    next_monday = make_shift(title="下周一早班", starts_at=this_week(0, time(8, 0), weeks=1))
+    last_sunday = make_shift(title="上周日晚班", starts_at=this_week(6, time(19, 0), weeks=-1))
+    board = admin_client.get("/shifts/").get_data(as_text=True)
+    assert monday.title in board and sunday.title in board
+    assert next_monday.title not in board and last_sunday.title not in board
+    for weekday in range(7):
+        day = this_week(weekday).astimezone(SHANGHAI).date()
+        week = admin_client.get(f"/shifts/week/{day.isoformat()}").get_data(as_text=True)
+        assert monday.title in week and sunday.title in week and next_monday.title not in week
     assert admin_client.get("/shifts/week/not-a-date").status_code == 404
 
 
