@@ -33,6 +33,7 @@ from scheduler.tasks import planning
 from scheduler.visits.services import BeneficiaryFilter
 from tests.conftest import persist
 from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
+from tests.forms import read_forms
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -205,8 +206,31 @@ def test_each_role_opens_every_page_it_may_use(app, auth, make_user, records, ro
         url = example_url(rule, ids)
         response = client.get(url)
         assert response.status_code == 200, f"{role} {url}: {response.status_code}"
+        assert_every_post_form_carries_a_token(url, response)
         opened.append(url)
     assert opened
+
+
+def assert_every_post_form_carries_a_token(url: str, response) -> None:
+    """Without its hidden csrf_token a form works with htmx (the page's header) but not without JS."""
+    if response.mimetype != "text/html":
+        return
+    for form in read_forms(response.get_data(as_text=True)):
+        if form.method == "post":
+            # A form with a prefix names its token "<prefix>-csrf_token".
+            tokens = [control.value for control in form.controls if control.name.endswith("csrf_token")]
+            assert tokens and tokens[0], f"{url}: the form posting to {form.action!r} has no csrf_token"
+
+
+def test_every_public_form_carries_a_token(app, client, make_user, records):
+    ids = records(make_user(Role.VOLUNTEER))
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS and "GET" in rule.methods and rule.endpoint != "static":
+            url = example_url(rule, ids)
+            response = client.get(url)
+            if rule.endpoint != "shifts.feed":
+                assert response.status_code == 200, url
+            assert_every_post_form_carries_a_token(url, response)
 
 
 @pytest.mark.parametrize(
