@@ -25,8 +25,8 @@ from scheduler.models import (
     User,
 )
 from tests.conftest import TEST_PASSWORD, persist
-from tests.forms import submit_form
 from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
+from tests.forms import submit_form
 from tests.test_access import records  # noqa: F401 (fixture)
 
 
@@ -111,8 +111,13 @@ FORMS = {
 
 @pytest.mark.parametrize("blueprint", list(FORMS))
 def test_each_blueprints_form_as_rendered_passes_csrf_and_saves(
-    app, auth, station, make_user, records, blueprint
-):  # noqa: F811
+    app,
+    auth,
+    station,
+    make_user,
+    records,  # noqa: F811 (the fixture imported above)
+    blueprint,
+):
     role, page, changes, form, button, saved = FORMS[blueprint]
     client = auth.login(role) if role else app.test_client()
     holder = make_user(Role.VOLUNTEER, username="holder.one")
