@@ -9,7 +9,7 @@ export SCHEDULER_ENV ?= development
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-dev translations db lint bench extract-messages clean
+.PHONY: run test install install-dev translations db lint bench extract-messages mutants clean
 
 run: install translations db
 	$(FLASK) seed-demo --if-empty
@@ -47,8 +47,13 @@ extract-messages: install
 lint: install-dev
 	$(BIN)/ruff check .
 
+# Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml); slow, not part of CI.
+mutants: install-dev translations
+	$(BIN)/mutmut run --max-children $(or $(MUTANT_JOBS),2)
+	$(BIN)/mutmut results
+
 bench: install-dev translations
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3*
+	rm -rf $(VENV) instance/*.sqlite3* mutants
