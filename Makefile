@@ -9,7 +9,7 @@ export SCHEDULER_ENV ?= development
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-dev translations db lint bench extract-messages clean
+.PHONY: run test install install-dev translations db lint bench extract-messages mutants clean
 
 run: install translations db
 	$(FLASK) seed-demo --if-empty
@@ -47,9 +47,14 @@ extract-messages: install
 lint: install-dev
 	$(BIN)/ruff check .
 
+# Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml); slow, not part of CI.
+mutants: install-dev translations
+	$(BIN)/mutmut run --max-children $(or $(MUTANT_JOBS),2)
+	$(BIN)/mutmut results
+
 # Each page against a floor app in the same run; set BENCH_POSTGRES_URL to a database it may DROP for PostgreSQL too.
 bench: install-dev translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3*
+	rm -rf $(VENV) instance/*.sqlite3* mutants

@@ -2,12 +2,18 @@
 
 SQLite tests use a file database in a temporary folder (as production does); set
 TEST_DATABASE_URL to run the same suite against PostgreSQL.
+
+FREEZE_TODAY=2026-12-27 runs the whole suite as if started on that day, at 10:00 in Shanghai
+(or FREEZE_TODAY=2026-12-31T23:30 for another local time), the clock ticking on from there:
+the suite must pass on any day (see README, Development).
 """
 
 import os
 import re
 from contextlib import contextmanager
+from datetime import datetime, time
 from itertools import count
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +33,38 @@ TEST_PASSWORD = "correct-horse-battery"
 TEST_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="scrypt:1024:8:1")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _sequence = count(1)
+_frozen_clock = None
+
+
+def frozen_start(value: str) -> datetime:
+    """``2026-12-27`` is 10:00 that day in Shanghai; ``2026-12-27T23:30`` is that local time."""
+    moment = (
+        datetime.fromisoformat(value)
+        if "T" in value
+        else datetime.combine(datetime.fromisoformat(value).date(), time(10, 0))
+    )
+    return moment.replace(tzinfo=moment.tzinfo or ZoneInfo("Asia/Shanghai"))
+
+
+def pytest_configure(config):
+    """With FREEZE_TODAY set, every clock of the run (collection included) starts on that day."""
+    global _frozen_clock
+    if value := os.environ.get("FREEZE_TODAY"):
+        import time_machine
+
+        _frozen_clock = time_machine.travel(frozen_start(value), tick=True)
+        _frozen_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _frozen_clock is not None:
+        _frozen_clock.stop()
+
+
+def pytest_report_header(config):
+    if value := os.environ.get("FREEZE_TODAY"):
+        return f"clock frozen: the run starts at {frozen_start(value).isoformat()}"
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -325,3 +363,14 @@ def answered(response, expected, *sent) -> bool:
     if response.status_code in expected:
         return True
     return response.status_code == 400 and "\\x00" in repr(sent)  # repr writes NUL as \\x00
+
+
+def uploaded_template(app, importer, user) -> str:
+    """The id of an upload of the import's own template (one example row), as ``user`` sent it."""
+    from scheduler.importing.files import read_table
+    from scheduler.importing.store import save_upload
+    from scheduler.spreadsheets import workbook_bytes
+
+    with app.app_context():
+        table = read_table(workbook_bytes(importer.template()), "template.xlsx")
+        return save_upload(importer.kind, "template.xlsx", table, user)

@@ -2,8 +2,11 @@
 
 import re
 
-from scheduler.models import Role
-from tests.conftest import NO_CSRF_TOKEN, TEST_PASSWORD
+import pytest
+
+from scheduler.config import _flag
+from scheduler.models import Kind, Role, Station, User
+from tests.conftest import NO_CSRF_TOKEN, TEST_PASSWORD, TEST_PASSWORD_HASH, persist
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -19,19 +22,59 @@ def test_every_response_carries_the_security_headers(client):
         assert "Strict-Transport-Security" not in headers
 
 
-def test_https_switch_adds_hsts_and_secure_cookies(app_factory, make_user):
-    app = app_factory(HTTPS=True)
-    client = app.test_client()
-    response = client.get("/auth/login", base_url="https://station.test")
-    assert "max-age=" in response.headers["Strict-Transport-Security"]
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
-
-
-def test_session_cookie_is_httponly_and_samesite_lax(client, make_user):
+def signed_in_cookies(app, make_user, base_url: str) -> dict[str, str]:
+    """The Set-Cookie headers of a sign-in with "keep me signed in", by cookie name."""
     user = make_user(Role.VOLUNTEER)
-    response = client.post("/auth/login", data={"username": user.username, "password": TEST_PASSWORD})
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    response = app.test_client().post(
+        "/auth/login",
+        data={"username": user.username, "password": TEST_PASSWORD, "remember": "y"},
+        base_url=base_url,
+        headers={"Referer": f"{base_url}/auth/login"},  # Flask-WTF checks it over HTTPS, as browsers send it
+    )
+    assert response.status_code == 302
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+def volunteer_maker(app):
+    """Make a volunteer of a new station in ``app``'s database."""
+
+    def make(role: Role) -> User:
+        station = persist(app, Station(slug="https-station", name="驿站"))
+        return persist(
+            app,
+            User(
+                username="https-volunteer",
+                display_name="志愿者",
+                role=role,
+                station_id=station.id,
+                password_hash=TEST_PASSWORD_HASH,
+                kind=Kind.RESIDENT_VOLUNTEER,
+            ),
+        )
+
+    return make
+
+
+def cookie_attributes(header: str) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+
+
+@pytest.mark.parametrize("name", ["session", "remember_token"])
+def test_sign_in_cookies_are_httponly_samesite_lax_and_not_secure_over_http(app, make_user, name):
+    header = signed_in_cookies(app, make_user, "http://localhost")[name]
+    assert "httponly" in cookie_attributes(header) and "SameSite=Lax" in header
+    assert "secure" not in cookie_attributes(header)
+
+
+@pytest.mark.parametrize("name", ["session", "remember_token"])
+def test_https_switch_makes_the_sign_in_cookies_secure_and_adds_hsts(app_factory, monkeypatch, name):
+    monkeypatch.setenv("HTTPS", "1")
+    assert _flag("HTTPS"), "HTTPS=1 in the environment turns the switch on"
+    app = app_factory(HTTPS=True)
+    header = signed_in_cookies(app, volunteer_maker(app), "https://localhost")[name]
+    assert {"httponly", "secure"} <= cookie_attributes(header) and "SameSite=Lax" in header
+    response = app.test_client().get("/auth/login", base_url="https://station.test")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
 
 
 def test_pages_load_nothing_from_another_host(client):

@@ -13,10 +13,40 @@ from scheduler.forms import (
     normalise_phone,
     text,
 )
+from scheduler.models.menu import Service, contact_key
 
 
 class CategoryForm(FlaskForm):
     name = text(_l("Category name"), 40, _l("Enter a name for the category."))
+
+
+class ContactConsentField(BooleanField):
+    """The contact's consent to show their phone: it counts only for the person it was given by.
+
+    Shown ticked for a consent on record, the box's value names that contact (``contact_key``),
+    so a form sent back with another name or number beside the still-ticked box gives no
+    consent for the new person. A box ticked on a page where it was unticked sends ``y``:
+    consent for the contact entered with it.
+    """
+
+    FRESH = "y"
+    recorded_for: str | None = None
+
+    def show_recorded(self, service: Service) -> None:
+        self.recorded_for = service.consented_contact_key
+        self.data = self.recorded_for is not None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.recorded_for or self.FRESH
+
+    def given_for(self, name: str, phone: str) -> bool:
+        """Whether the box, as sent, is consent of this contact."""
+        if not self.data:
+            return False
+        sent = self.raw_data[0] if self.raw_data else self.FRESH
+        return sent in (self.FRESH, contact_key(name, phone))
 
 
 class ServiceForm(FlaskForm):
@@ -35,7 +65,7 @@ class ServiceForm(FlaskForm):
     contact_phone = StringField(
         _l("Contact phone"), filters=[normalise_phone], validators=[Optional(), PhoneNumber()]
     )
-    contact_phone_public = BooleanField(
+    contact_phone_public = ContactConsentField(
         _l("The contact person agreed that this phone number is shown to the public"),
         description=_l("Without this consent the public menu shows the name only."),
     )
@@ -47,4 +77,13 @@ class ServiceForm(FlaskForm):
         self.category_id.choices = choices_after_prompt((c.id, c.name) for c in categories)
 
     def service_fields(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        fields = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        fields["contact_phone_public"] = self.contact_phone_public.given_for(
+            self.contact_name.data, self.contact_phone.data
+        )
+        return fields
+
+    @property
+    def consent_left_behind(self) -> bool:
+        """The box came back ticked for a contact who is no longer the one entered."""
+        return self.contact_phone_public.data and not self.service_fields()["contact_phone_public"]

@@ -184,7 +184,7 @@ def edit_service(service_id: int):
     service = get_in_station_or_404(Service, service_id)
     form = ServiceForm(station_categories(service.station_id), obj=service)
     if request.method == "GET":
-        form.contact_phone_public.data = service.contact_phone_is_public
+        form.contact_phone_public.show_recorded(service)
     if form.validate_on_submit():
         try:
             update_service(service, current_user, **form.service_fields())
@@ -192,6 +192,15 @@ def edit_service(service_id: int):
             violation.attach_to(form)
         else:
             flash(_("Service %(title)s saved.", title=service.title), "success")
+            if form.consent_left_behind:
+                flash(
+                    _(
+                        "The phone of %(name)s is not shown to residents: the consent on record was "
+                        "given by the previous contact. Once %(name)s agrees, tick the box again.",
+                        name=service.contact_name or service.contact_phone,
+                    ),
+                    "warning",
+                )
             if wants_fragment():
                 return render_service(service)
             return redirect(url_for("menu.manage"))

@@ -1,5 +1,6 @@
 """A station's service menu: categories and the services residents can see and request."""
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -8,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
 from scheduler.models.core import Station, StationScoped, User
+
+
+def contact_key(name: str, phone: str) -> str:
+    """Names one contact person and number: a consent is given by one person for one number."""
+    return hashlib.sha256(f"{name}\0{phone}".encode()).hexdigest()[:16]
 
 
 class ServiceCategory(StationScoped, db.Model):
@@ -73,6 +79,11 @@ class Service(StationScoped, db.Model):
     @property
     def contact_phone_is_public(self) -> bool:
         return bool(self.contact_phone) and self.contact_phone_consent_at is not None
+
+    @property
+    def consented_contact_key(self) -> str | None:
+        """The ``contact_key`` of the contact whose consent is on record, if any."""
+        return contact_key(self.contact_name, self.contact_phone) if self.contact_phone_is_public else None
 
     @property
     def public_contact_phone(self) -> str:

@@ -52,19 +52,40 @@ def live_server(app):
 
 
 @pytest.fixture
-def make_page(browser):
-    """``make_page(viewport=PHONE, javascript=True)``: a fresh browser context and page."""
+def make_page(browser, request):
+    """``make_page(viewport=PHONE, javascript=True)``: a fresh browser context and page.
+
+    Guard: a test run "with JS" (parametrized ``javascript=True``) fails if htmx never sent a
+    request (one with the ``HX-Request`` header): the journey then proved nothing about htmx.
+    """
     contexts = []
+    htmx_requests = []
 
     def make(viewport=PHONE, javascript: bool = True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="zh-CN")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "request", lambda sent: htmx_requests.append(sent.url) if sent.headers.get("hx-request") else None
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    params = getattr(request.node, "callspec", None)
+    if params is not None and params.params.get("javascript") is True:
+        assert htmx_requests, "a journey with JavaScript on, and htmx never sent a request"
+
+
+def mark_page(page) -> None:
+    """A flag that only survives if the page is never reloaded."""
+    page.evaluate("window.notReloaded = true")
+
+
+def was_not_reloaded(page) -> bool:
+    return page.evaluate("window.notReloaded === true")
 
 
 @pytest.fixture

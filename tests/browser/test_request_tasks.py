@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.models import Building, Kind, Role, Service, ServiceCategory, ServiceRequest, Task, User
 from scheduler.tasks import services
-from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
+from tests.browser.conftest import has_horizontal_scroll, mark_page, screenshot, sign_in, was_not_reloaded
 from tests.conftest import TEST_PASSWORD, persist
 
 
@@ -68,9 +68,13 @@ def test_coordinator_makes_a_task_and_the_resident_sees_who_comes(
     form.get_by_label("负责人").select_option(label="王建国 · 1号楼楼栋长 · 手头 0 项任务")
     button = form.get_by_role("button", name="创建任务")
     assert button.bounding_box()["height"] >= 44
+    if javascript:
+        mark_page(page)
     button.click()
 
     page.locator(".request-task a").wait_for()
+    if javascript:
+        assert was_not_reloaded(page), "htmx swapped the request's panel; the page stayed"
     assert page.url == f"{live_server}/requests/{waiting_request.id}"
     assert "请求已转为任务。" in page.locator("#flashes").inner_text()
     assert page.locator("#make-task").count() == 0

@@ -3,23 +3,14 @@
 # The shift factories are fixtures of tests/shifts, imported here; test arguments name them.
 # ruff: noqa: F811
 
-from datetime import time
+from datetime import time, timedelta
 
 from scheduler.models import AssignmentState, Kind, Role
-from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
+from tests.browser.conftest import has_horizontal_scroll, mark_page, screenshot, sign_in, was_not_reloaded
 from tests.conftest import TEST_PASSWORD
 from tests.shifts.conftest import days_from_now, make_shift, place, week_of  # noqa: F401
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def mark_page(page) -> None:
-    """A flag that only survives if the page is never reloaded."""
-    page.evaluate("window.notReloaded = true")
-
-
-def was_not_reloaded(page) -> bool:
-    return page.evaluate("window.notReloaded === true")
 
 
 def test_secretary_assigns_a_volunteer_on_the_week_board_without_a_reload(
@@ -52,10 +43,13 @@ def test_secretary_assigns_a_volunteer_on_the_week_board_without_a_reload(
     assert "未排满" not in page.locator("#week-counts").inner_text(), "the week's count follows"
     screenshot(page, "shifts-board-assign-1280")
 
+    this_week_title = page.locator("#week-title").inner_text()
     page.get_by_role("link", name="下一周 ›").click()
-    page.wait_for_url(f"{live_server}/shifts/week/*")
+    next_week = f"{live_server}{week_of(shift.starts_at + timedelta(days=7))}"
+    page.wait_for_url(next_week)
+    page.locator("#week-title").filter(has_not_text=this_week_title).wait_for()
+    assert page.locator(f"#shift-{shift.id}").count() == 0, "the board shows the next week's shifts"
     assert was_not_reloaded(page), "week navigation swaps the board only"
-    next_week = page.url
     page.goto(next_week)  # the pushed address works when opened directly
     assert page.locator("#week-board").is_visible()
 

@@ -24,8 +24,6 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.importing.files import read_table
-from scheduler.importing.store import save_upload
 from scheduler.models import (
     Assignment,
     AssignmentState,
@@ -42,9 +40,8 @@ from scheduler.models import (
 )
 from scheduler.people.invitations import issue_invitation
 from scheduler.people.spreadsheets import AccountsImporter
-from scheduler.spreadsheets import workbook_bytes
 from scheduler.visits.spreadsheets import RegisterImporter
-from tests.conftest import TEST_PASSWORD, QueryCounter
+from tests.conftest import TEST_PASSWORD, QueryCounter, uploaded_template
 from tests.test_access import PUBLIC_ENDPOINTS
 
 ROLES = ["anonymous", "volunteer", "coordinator", "admin", "superadmin"]
@@ -87,12 +84,6 @@ def first(statement):
     value = db.session.scalar(statement.limit(1))
     assert value is not None, f"the compound has nothing for {statement}"
     return value
-
-
-def uploaded_template(importer, user) -> str:
-    """The import's own template (one example row), as ``user`` would have uploaded it for a preview."""
-    table = read_table(workbook_bytes(importer.template()), "template.xlsx")
-    return save_upload(importer.kind, "template.xlsx", table, user)
 
 
 def invitation_token(site) -> str:
@@ -155,8 +146,8 @@ def path_values(site, role: str) -> dict:
             "follow_token": first(sa.select(ServiceRequest.follow_token).order_by(ServiceRequest.id)),
             "feed_token": first(sa.select(CalendarFeed.token).where(CalendarFeed.user_id == feed_owner.id)),
             "invite_token": invitation_token(site),
-            "accounts_upload": uploaded_template(AccountsImporter(), me),
-            "residents_upload": uploaded_template(RegisterImporter(), me),
+            "accounts_upload": uploaded_template(site.app, AccountsImporter(), me),
+            "residents_upload": uploaded_template(site.app, RegisterImporter(), me),
             "week": now.date().isoformat(),
             "month": now.strftime("%Y-%m"),
             "filename": "css/app.css",

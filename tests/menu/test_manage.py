@@ -1,7 +1,5 @@
 """Keeping the menu: admin and coordinator of the station create, edit, publish and reorder."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +7,7 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import RequestState, Role, Service, ServiceCategory
 from tests.conftest import form_error
+from tests.forms import form_on, submit_form
 from tests.menu.conftest import count_rows, load
 
 HTMX = {"HX-Request": "true"}
@@ -277,30 +276,71 @@ def test_showing_the_phone_needs_the_contacts_consent_and_a_number(app, coordina
         assert service.contact_phone_consent_by_id == coordinator_client.user.id
 
 
-def test_consent_does_not_carry_over_to_another_contact(app, coordinator_client, make_service, make_user):
-    recorder = make_user(Role.ADMIN)
-
-    service = make_service(
-        contact_name="叶美玲",
-        contact_phone="17000000008",
-        contact_phone_consent_at=utcnow(),
-        contact_phone_consent_by_id=recorder.id,
-    )
-    data = service_form(service.category_id, contact_name="廖志强", contact_phone="17000000025")
-    coordinator_client.post(f"/menu/services/{service.id}/edit", data=data)
-    stored = load(app, Service, service.id)
-    assert stored.contact_phone_consent_at is None and not stored.contact_phone_is_public
-
-
-def test_edit_form_shows_the_recorded_consent(coordinator_client, make_service, make_user):
-    service = make_service(
+@pytest.fixture
+def consented_service(make_service, make_user):
+    """A service whose contact 叶美玲 agreed, on record, that her phone is shown."""
+    return make_service(
         contact_name="叶美玲",
         contact_phone="17000000008",
         contact_phone_consent_at=utcnow(),
         contact_phone_consent_by_id=make_user(Role.ADMIN).id,
     )
-    html = coordinator_client.get(f"/menu/services/{service.id}/edit").get_data(as_text=True)
-    assert re.search(r'<input [^>]*checked[^>]*id="contact_phone_public"', html)
+
+
+@pytest.mark.parametrize(
+    "new_contact",
+    [
+        {"contact_name": "廖志强", "contact_phone": "17000000025"},
+        {"contact_phone": "17000000025"},
+        {"contact_name": "廖志强"},
+    ],
+    ids=["new-person", "new-number", "new-name"],
+)
+def test_consent_does_not_carry_over_to_another_contact(
+    app, coordinator_client, consented_service, new_contact
+):
+    """Staff replace the contact and leave the box as the page shows it: no consent for the new one."""
+    url = f"/menu/services/{consented_service.id}/edit"
+    response = submit_form(coordinator_client, url, new_contact, follow_redirects=True)
+    assert response.status_code == 200
+    stored = load(app, Service, consented_service.id)
+    assert stored.contact_phone_consent_at is None and stored.public_contact_phone == ""
+    assert "flash-warning" in response.get_data(as_text=True)
+    assert not form_on(coordinator_client, url).named("contact_phone_public")[0].checked
+
+
+def test_new_contact_agrees_in_the_same_submit(app, coordinator_client, consented_service):
+    """The box unticked and ticked again for the new person is their consent."""
+    url = f"/menu/services/{consented_service.id}/edit"
+    submit_form(coordinator_client, url, {"contact_phone": "17000000025", "contact_phone_public": False})
+    submit_form(coordinator_client, url, {"contact_phone_public": True})
+    stored = load(app, Service, consented_service.id)
+    assert stored.public_contact_phone == "17000000025"
+    assert stored.contact_phone_consent_by_id == coordinator_client.user.id
+
+
+def test_unchanged_contact_keeps_the_consent_on_record(app, coordinator_client, consented_service):
+    before = load(app, Service, consented_service.id).contact_phone_consent_at
+    submit_form(coordinator_client, f"/menu/services/{consented_service.id}/edit", {"title": "代购"})
+    stored = load(app, Service, consented_service.id)
+    assert stored.title == "代购" and stored.public_contact_phone == "17000000008"
+    assert stored.contact_phone_consent_at == before
+
+
+def test_unticking_withdraws_the_consent(app, coordinator_client, consented_service):
+    url = f"/menu/services/{consented_service.id}/edit"
+    submit_form(coordinator_client, url, {"contact_phone_public": False})
+    assert load(app, Service, consented_service.id).public_contact_phone == ""
+
+
+def test_edit_form_shows_the_recorded_consent_of_the_current_contact(
+    coordinator_client, consented_service, make_service
+):
+    ticked = form_on(coordinator_client, f"/menu/services/{consented_service.id}/edit")
+    assert ticked.named("contact_phone_public")[0].checked
+    without = make_service(contact_name="叶美玲", contact_phone="17000000008")
+    unticked = form_on(coordinator_client, f"/menu/services/{without.id}/edit")
+    assert not unticked.named("contact_phone_public")[0].checked
 
 
 def test_inline_edit_with_htmx(app, coordinator_client, make_service):

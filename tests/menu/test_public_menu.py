@@ -7,6 +7,7 @@ import segno
 
 from scheduler.database import utcnow
 from scheduler.models import Kind, Role
+from tests.forms import choose_form, read_forms
 from tests.menu.conftest import buildings_of
 
 
@@ -106,8 +107,16 @@ def test_search_without_match_says_so(client, make_service, query):
 
 
 def test_search_is_cut_to_a_sane_length(client, make_service):
+    """Only the first 50 characters count: a word past them neither filters nor shows."""
     make_service("送药上门")
-    assert client.get("/s/haiyuan-lidu/", query_string={"q": "药" * 5000}).status_code == 200
+    query = "送药" + " " * 48 + "理发" * 2500
+    response = client.get("/s/haiyuan-lidu/", query_string={"q": query})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "送药上门" in html and "没有找到相关服务" not in html
+    assert "理发" not in html
+    kept = choose_form(read_forms(html), "#menu-search", {}).named("q")[0].value
+    assert kept.strip() == "送药" and len(kept) <= 50
 
 
 def test_htmx_gets_only_the_results_and_the_same_url_gives_the_whole_page(client, make_service):

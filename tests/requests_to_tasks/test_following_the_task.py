@@ -2,12 +2,14 @@
 without any personal data beyond the volunteer's surname."""
 
 import pytest
+import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import Health, Notice, RequestState, Role, ServiceRequest, Task, TaskState, User
+from scheduler.models import Health, Kind, Notice, RequestState, Role, ServiceRequest, Task, TaskState, User
 from scheduler.tasks import services
 from scheduler.tasks.services import Checklist
-from tests.menu.conftest import count_rows, load
+from tests.forms import submit_form
+from tests.menu.conftest import buildings_of, count_rows, load
 from tests.requests_to_tasks.conftest import HTMX, task_form
 
 
@@ -113,10 +115,22 @@ def test_staff_cannot_close_a_request_whose_task_is_under_way(
 
 
 def test_the_building_head_who_filed_it_hears_when_it_is_done(
-    app, medicine, make_request, make_request_task, station_admin, volunteer, make_user
+    app, auth, station, medicine, make_request_task, station_admin, volunteer
 ):
-    head = make_user(Role.VOLUNTEER)
-    service_request = make_request(medicine, filed_by_id=head.id, phone="")
+    # A building head as the people page makes one, filing for a neighbour without a phone.
+    home = buildings_of(app, station)[1]
+    head_client = auth.login(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD, building_id=home.id)
+    head = head_client.user
+    filed = submit_form(
+        head_client,
+        f"/requests/new?service={medicine.id}",
+        {"resident_name": "张桂兰", "unit_room": "3单元101", "details": "独居，请敲门大声些。"},
+    )
+    assert filed.status_code == 302
+    with app.app_context():
+        service_request = db.session.scalars(sa.select(ServiceRequest)).one()
+        db.session.expunge(service_request)
+    assert service_request.filed_by_id == head.id and service_request.phone == ""
     task = make_request_task(service_request, station_admin, assignee=volunteer)
     with app.test_request_context():
         services.accept(db.session.get(Task, task.id), as_user(volunteer))

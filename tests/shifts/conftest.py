@@ -33,6 +33,17 @@ def days_from_now(days: int, at: time = time(9, 0)) -> datetime:
     return local(today + timedelta(days=days), at)
 
 
+def this_week(weekday: int, at: time = time(9, 0), weeks: int = 0) -> datetime:
+    """``weekday`` (0 = Monday … 6 = Sunday) of this local week, or ``weeks`` later, at ``at``.
+
+    For tests about "this week": a day picked from today would fall into the next week on a
+    Sunday (or the last week on a Monday).
+    """
+    today = datetime.now(SHANGHAI).date()
+    monday = today - timedelta(days=today.weekday())
+    return local(monday + timedelta(weeks=weeks, days=weekday), at)
+
+
 @pytest.fixture
 def make_shift(app, station):
     """``make_shift(starts_at=..., hours=2.5, capacity=2, ...)``; by default tomorrow 09:00 local."""

@@ -3,9 +3,11 @@
 from datetime import time, timedelta
 
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from scheduler.models import Assignment, AssignmentState, Building, Kind, Notice, Role, Shift
-from tests.shifts.conftest import HTMX, days_from_now, week_of
+from tests.forms import form_on, submit_form
+from tests.shifts.conftest import HTMX, SHANGHAI, days_from_now, this_week, week_of
 
 
 def card_of(html: str, shift) -> str:
@@ -32,12 +34,17 @@ def test_board_shows_each_shift_with_its_people_and_what_is_missing(
 
 
 def test_board_opens_on_this_week_and_any_day_names_its_week(admin_client, make_shift):
-    shift = make_shift()
-    assert shift.title in admin_client.get("/shifts/").get_data(
-        as_text=True
-    ) or shift.starts_at > days_from_now(6)
-    thursday = days_from_now(0).date()
-    assert admin_client.get(f"/shifts/week/{thursday.isoformat()}").status_code == 200
+    monday = make_shift(title="周一早班", starts_at=this_week(0, time(8, 0)))
+    sunday = make_shift(title="周日晚班", starts_at=this_week(6, time(19, 0)))
+    next_monday = make_shift(title="下周一早班", starts_at=this_week(0, time(8, 0), weeks=1))
+    last_sunday = make_shift(title="上周日晚班", starts_at=this_week(6, time(19, 0), weeks=-1))
+    board = admin_client.get("/shifts/").get_data(as_text=True)
+    assert monday.title in board and sunday.title in board
+    assert next_monday.title not in board and last_sunday.title not in board
+    for weekday in range(7):
+        day = this_week(weekday).astimezone(SHANGHAI).date()
+        week = admin_client.get(f"/shifts/week/{day.isoformat()}").get_data(as_text=True)
+        assert monday.title in week and sunday.title in week and next_monday.title not in week
     assert admin_client.get("/shifts/week/not-a-date").status_code == 404
 
 
@@ -248,9 +255,10 @@ def test_series_form_reports_rule_refusals_next_to_the_field(admin_client):
 
 
 def test_one_shift_form_and_edit_only_this_one(admin_client, read, station):
-    response = admin_client.post(
+    response = submit_form(
+        admin_client,
         "/shifts/new",
-        data={
+        {
             "title": "少儿科学课",
             "kind": "activity",
             "location": "服务易站",
@@ -258,43 +266,32 @@ def test_one_shift_form_and_edit_only_this_one(admin_client, read, station):
             "start": "09:30",
             "end": "11:00",
             "capacity": "4",
-            "self_signup": "y",
+            "self_signup": True,
         },
     )
     assert response.status_code == 302
     shift = read(lambda s: s.scalar(sa.select(Shift)))
-    edit = admin_client.get(f"/shifts/{shift.id}/edit").get_data(as_text=True)
-    assert 'value="2026-07-18"' in edit and 'value="09:30"' in edit
-    assert 'name="scope"' not in edit, "a single shift has no series to change"
-    response = admin_client.post(
-        f"/shifts/{shift.id}/edit",
-        data={
-            "title": "少儿科学课",
-            "kind": "activity",
-            "location": "服务易站",
-            "day": "2026-07-19",
-            "start": "09:30",
-            "end": "11:00",
-            "capacity": "5",
-            "self_signup": "y",
-            "scope": "one",
-        },
-    )
+    edit = form_on(admin_client, f"/shifts/{shift.id}/edit")
+    assert edit.named("day")[0].value == "2026-07-18" and edit.named("start")[0].value == "09:30"
+    assert not edit.named("scope"), "a single shift has no series to change"
+    response = submit_form(admin_client, f"/shifts/{shift.id}/edit", {"day": "2026-07-19", "capacity": "5"})
     assert response.status_code == 302
     changed = read(lambda s: s.get(Shift, shift.id))
-    assert (changed.capacity, changed.starts_at.day) == (5, 19)
+    assert (changed.capacity, changed.starts_at.day, changed.title) == (5, 19, "少儿科学课")
 
 
 def test_cancelling_tells_the_people_on_the_shift(admin_client, make_shift, make_user, place, read):
     shift, volunteer = make_shift(), make_user()
     place(shift, volunteer)
-    assert "取消后无法恢复" in admin_client.get(f"/shifts/{shift.id}/cancel").get_data(as_text=True)
-    response = admin_client.post(f"/shifts/{shift.id}/cancel", data={"scope": "one"})
+    url = f"/shifts/{shift.id}/cancel"
+    assert "取消后无法恢复" in admin_client.get(url).get_data(as_text=True)
+    page = form_on(admin_client, url)  # kept open in a second tab
+    response = submit_form(admin_client, url)
     assert response.status_code == 302
     assert read(lambda s: s.get(Shift, shift.id)).cancelled
     texts = read(lambda s: list(s.scalars(sa.select(Notice.text).where(Notice.user_id == volunteer.id))))
     assert any("已取消" in text for text in texts)
-    again = admin_client.post(f"/shifts/{shift.id}/cancel", data={"scope": "one"})
+    again = admin_client.post(url, data=MultiDict(page.successful_controls()))
     assert again.status_code == 409 and "已经取消" in again.get_data(as_text=True)
 
 

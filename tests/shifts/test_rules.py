@@ -5,7 +5,7 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from scheduler.models import Assignment, AssignmentState, Notice, Role, Shift, WaitlistEntry
+from scheduler.models import Assignment, AssignmentState, Notice, Role, WaitlistEntry
 from scheduler.rules import RuleViolation
 from scheduler.shifts import services
 from scheduler.shifts.planning import update_shift
@@ -188,11 +188,7 @@ def test_withdraw_refused_after_the_cut_off(make_shift, make_user, place, read):
     assert people_on(read, shift) == {volunteer.id: AssignmentState.CONFIRMED}
 
 
-def test_cut_off_is_configurable(app_factory):
-    app = app_factory(WITHDRAW_CUTOFF_HOURS=2)
-    with app.test_request_context():
-        shift = Shift(starts_at=services.utcnow() + timedelta(hours=3), ends_at=services.utcnow())
-        assert services.withdrawal_deadline(shift) == shift.starts_at - timedelta(hours=2)
+# The configured cut-off to the second, over HTTP: tests/shifts/test_rule_edges.py.
 
 
 def test_staff_can_remove_after_the_cut_off(make_shift, make_user, place, read):

@@ -58,7 +58,11 @@ def test_dashboard_shows_what_needs_the_secretary(app, admin_client, volunteer, 
     assert "婉拒老人" in declined and "吴建军: “临时有事”" in declined
     not_visited = section(html, "not-visited")
     assert "超期老人" in not_visited and "尚无探访安排" in not_visited
-    assert unassigned.id and overdue.id
+    # Each entry opens its own task, where the secretary acts on it.
+    assert f'href="/tasks/{overdue.id}"' in today
+    assert f'href="/tasks/{unassigned.id}"' in section(html, "unassigned")
+    assert f'href="/tasks/{waiting.id}"' in section(html, "waiting")
+    assert f'href="/tasks/{unassigned.id}"' not in today
 
 
 def test_hours_before_a_task_counts_as_not_accepted_are_configurable(
@@ -198,3 +202,11 @@ def test_my_tasks_run_a_constant_number_of_queries(auth, make_user, make_task, c
         make_task(TaskState.ACCEPTED, volunteer)
         make_task(open_to_claim=True)
     assert queries() == few
+
+
+def test_staff_task_page_shows_the_residents_phone_masked(admin_client, make_task, make_beneficiary):
+    """Staff recognise the number on the task page; the full one is on the register, logged."""
+    task = make_task(beneficiary=make_beneficiary(name="赵玉珍", phone="13900001111"))
+    html = admin_client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "赵玉珍" in html and "139****1111" in html
+    assert "13900001111" not in html and "tel:" not in html

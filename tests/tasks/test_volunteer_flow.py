@@ -137,6 +137,21 @@ def test_an_illegal_move_answers_409_with_the_reason(volunteer_client, volunteer
     assert "这项任务当前为“已接受”，不能变为“已接受”。" in response.get_data(as_text=True)
 
 
+def test_an_assigned_task_cannot_be_marked_done_before_it_is_accepted(
+    app, volunteer_client, volunteer, make_task
+):
+    """The page offers no done form before "accept"; a post sent anyway is refused with 409."""
+    task = make_task(TaskState.ASSIGNED, volunteer)
+    card = volunteer_client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f"/tasks/{task.id}/done" not in card
+    refused = volunteer_client.post(f"/tasks/{task.id}/done", data=done_form(task.id), headers=HTMX)
+    assert refused.status_code == 409
+    assert "不能变为“已完成”" in refused.get_data(as_text=True)
+    assert load_task(app, task.id).state == TaskState.ASSIGNED
+    with app.app_context():
+        assert db.session.query(VisitRecord).filter_by(task_id=task.id).count() == 0
+
+
 @pytest.mark.parametrize("state", [TaskState.ASSIGNED, TaskState.ACCEPTED, TaskState.DONE])
 def test_volunteer_cannot_open_or_act_on_another_volunteers_task(auth, make_user, make_task, state):
     owner = make_user(Role.VOLUNTEER)
