@@ -17,9 +17,10 @@ import sqlalchemy as sa
 
 from scheduler import create_app
 from scheduler.backup import sqlite_integrity_problems
-from scheduler.config import Config, TestConfig
+from scheduler.config import Config, TestConfig, normalise_database_url
 from scheduler.extensions import db
 from scheduler.models import Station
+from tests.conftest import POSTGRES_URL
 
 STATION_NAME = "海源丽都小区党群驿站"
 
@@ -294,13 +295,33 @@ postgres_only = pytest.mark.postgresql
 
 
 @pytest.fixture
-def pg_app(app, tmp_path):
+def pg_app(tmp_path):
+    """An app on a PostgreSQL database of its own.
+
+    A restore refuses while anyone else is connected, and the rest of the run keeps
+    connections open to the shared test database (e.g. the real-size compound's).
+    """
+    url = sa.make_url(normalise_database_url(POSTGRES_URL))
+    name = f"{url.database}_restore_{os.getpid()}"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    own_url = url.set(database=name).render_as_string(hide_password=False)
+    app = create_app(type("RestoreTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": own_url}))
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
+        db.create_all()
         db.session.add(Station(slug="haiyuan-lidu", name=STATION_NAME))
         db.session.commit()
         close_connections()
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 def pg_station_names(app) -> list[str]:
