@@ -11,6 +11,7 @@ import enum
 import hashlib
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -262,29 +263,29 @@ def unknown_building(buildings: list[Building], text: str) -> str:
     return _("There is no building “%(name)s” in this station (it has %(known)s).", name=text, known=known)
 
 
-class Importer:
+class Importer(ABC):
     """One kind of record that comes in from spreadsheets. Subclasses fill in the blanks."""
 
     kind = ""  # in file names and upload records: "residents", "accounts"
     blueprint = ""  # whose import_upload, import_preview and import_template pages serve it
     columns: list[Column] = []
 
-    def title(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def title(self) -> str: ...
 
-    def template_filename(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def template_filename(self) -> str: ...
 
+    @abstractmethod
     def prepare(self, station_id: int, table: Table, positions: dict[str, int]):
         """Load once whatever the rows are checked against (existing records, buildings)."""
-        raise NotImplementedError
 
-    def check_row(self, checker: RowChecker, context) -> PlannedRow:
-        raise NotImplementedError
+    @abstractmethod
+    def check_row(self, checker: RowChecker, context) -> PlannedRow: ...
 
+    @abstractmethod
     def save(self, rows: list[PlannedRow], station_id: int, user) -> Any:
         """Add the plan's new and changed rows to the session (the caller commits)."""
-        raise NotImplementedError
 
     def template(self) -> list[Sheet]:
         """The template: the columns with one example row, and a sheet that says what each takes."""
