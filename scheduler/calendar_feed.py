@@ -1,12 +1,13 @@
 """A person's calendar feed (RFC 5545), built from events that several areas contribute.
 
-Each area adds its events from its blueprint's ``__init__`` (shifts and home-visit
+Each area adds its events from its ``blueprint.py`` (shifts and home-visit
 tasks do)::
 
     add_feed_source(bp, my_events)   # my_events(user) -> Iterable[FeedEvent]
 
-The feed address and its secret token belong to the shifts area
-(``/shifts/feed/<token>.ics``); every source's events appear in it.
+The feed is served by the shifts area (``/shifts/feed/<token>.ics``); every source's
+events appear in it. Its secret token is renewed here, by the volunteer's own button and
+whenever the person's sessions all end (a password change, signing out everywhere).
 """
 
 from collections.abc import Callable, Iterable
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app
 from icalendar import Calendar, Event
 
 from scheduler.database import utcnow
+from scheduler.extensions import db
+from scheduler.models import CalendarFeed, new_token
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,24 @@ def build_calendar(user, name: str) -> bytes:
         )
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def renew_existing_feed(user) -> None:
+    """In the caller's transaction: a feed the person has gets a new token, the old address 404s."""
+    db.session.execute(
+        sa.update(CalendarFeed)
+        .where(CalendarFeed.user_id == user.id)
+        .values(token=new_token(), created_at=utcnow())
+    )
+
+
+def renew_calendar_feed(user) -> CalendarFeed:
+    """Give the person a new secret feed address (making one if none); the old one stops working. Commits."""
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token = new_token()
+    feed.created_at = utcnow()
+    db.session.commit()
+    return feed

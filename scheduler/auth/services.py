@@ -24,11 +24,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.auth import throttle
 from scheduler.auth.known_devices import device_mark
+from scheduler.calendar_feed import renew_existing_feed
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import User, UserSession
 from scheduler.rules import RuleViolation
-from scheduler.shifts.services import renew_existing_feed
 
 log = logging.getLogger("scheduler.auth")
 

@@ -29,18 +29,14 @@ from scheduler.models import (
     STATION_ROLES,
     Assignment,
     AssignmentState,
-    CalendarFeed,
     Shift,
     User,
     WaitlistEntry,
-    new_token,
 )
 from scheduler.notices import notify
 from scheduler.outbox import messages
 from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
-
-# Everyone of a station who may be put on a shift.
 
 
 @contextmanager
@@ -501,28 +497,3 @@ def record_attendance(shift_id: int, attended_user_ids: set[int]) -> Shift:
             assignment.state = AssignmentState.ATTENDED if attended else AssignmentState.NO_SHOW
             assignment.swap_offered_at = None
         return shift
-
-
-# Calendar feeds ------------------------------------------------------------------------
-
-
-def renew_existing_feed(user: User) -> None:
-    """In the caller's transaction: a feed the person has gets a new token, the old address 404s."""
-    db.session.execute(
-        sa.update(CalendarFeed)
-        .where(CalendarFeed.user_id == user.id)
-        .values(token=new_token(), created_at=utcnow())
-    )
-
-
-def renew_calendar_feed(user: User) -> CalendarFeed:
-    """Give the person a new secret feed address; the old one stops working at once."""
-    with transaction():
-        feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-        if feed is None:
-            feed = CalendarFeed(user_id=user.id)
-            db.session.add(feed)
-        feed.token = new_token()
-        feed.created_at = utcnow()
-        db.session.flush()
-        return feed

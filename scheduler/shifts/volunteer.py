@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from scheduler.access import get_in_station_or_404, roles_required
-from scheduler.calendar_feed import build_calendar
+from scheduler.calendar_feed import build_calendar, renew_calendar_feed
 from scheduler.extensions import db
 from scheduler.models import STATION_ROLES, Assignment, CalendarFeed, Shift
 from scheduler.rendering import form_status, render, wants_fragment
@@ -191,7 +191,7 @@ def take_swap(assignment_id: int):
 @roles_required(*STATION_ROLES)
 def renew_feed():
     had_one = db.session.scalar(sa.select(CalendarFeed.id).where(CalendarFeed.user_id == current_user.id))
-    services.renew_calendar_feed(current_user)
+    renew_calendar_feed(current_user)
     done = (
         _("New calendar address made; the old one no longer works.")
         if had_one
