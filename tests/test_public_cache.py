@@ -127,7 +127,7 @@ def test_renaming_a_category_changes_the_pages(client, coordinator_client, menu_
     def rename():
         path = f"/menu/categories/{menu_service.category_id}/rename"
         field = f"category-{menu_service.category_id}-name"
-        assert coordinator_client.post(path, data={field: "敬老爱老"}).status_code == 302
+        assert submit_form(coordinator_client, "/menu/", {field: "敬老爱老"}, form=path).status_code == 302
 
     changes_public_pages(client, menu_service, rename)
     assert "敬老爱老" in client.get(MENU).get_data(as_text=True)
