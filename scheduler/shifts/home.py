@@ -151,6 +151,7 @@ def my_shifts(user: User) -> MyShifts:
 
 @dataclass
 class StaffOverview:
+    planned: int  # shifts still to come this week
     unfilled: list[Shift]
     taken: dict[int, int]
     declined: list[Assignment]
@@ -176,6 +177,7 @@ def staff_overview(user: User) -> StaffOverview:
         .order_by(Shift.starts_at)
     )
     return StaffOverview(
+        planned=len(shifts),
         unfilled=[shift for shift in shifts if taken.get(shift.id, 0) < shift.capacity],
         taken=taken,
         declined=list(

@@ -1,13 +1,14 @@
 """A volunteer's shifts on /me: answering, signing up, waiting, withdrawing and swapping from a phone."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
+import time_machine
 
 from scheduler.database import utcnow
 from scheduler.models import Assignment, AssignmentState, Role, WaitlistEntry
 from tests.conftest import form_error
-from tests.shifts.conftest import HTMX, days_from_now
+from tests.shifts.conftest import HTMX, days_from_now, this_week
 
 
 def section(html: str) -> str:
@@ -184,3 +185,16 @@ def test_shifts_i_could_not_take_are_not_offered(volunteer_client, make_shift, m
     html = section(volunteer_client.get("/me").get_data(as_text=True))
     assert "下午的开放班次" in html
     assert "同时的开放班次" not in html and "同时的替班" not in html
+
+
+def test_the_secretarys_week_says_whether_shifts_are_planned_or_filled(auth, make_shift, place, make_user):
+    # Monday morning (Shanghai), so that the rest of the week lies ahead whatever day the suite runs.
+    with time_machine.travel(datetime(2026, 11, 30, 1, 0, tzinfo=UTC), tick=False):
+        admin_client = auth.login(Role.ADMIN)
+        assert "本周剩余时间还没有安排班次。" in admin_client.get("/me").get_data(as_text=True)
+        shift = make_shift(starts_at=this_week(6), capacity=1)
+        page = admin_client.get("/me").get_data(as_text=True)
+        assert "0/1" in page and "本周每个班次都已排满。" not in page
+        place(shift, make_user())
+        page = admin_client.get("/me").get_data(as_text=True)
+        assert "本周每个班次都已排满。" in page and "还没有安排班次" not in page
