@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from scheduler.access import current_station_id, get_in_station_or_404, roles_required
+from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.models import STATION_ROLES, Channel, Delivery, Role, Station
 from scheduler.outbox.blueprint import bp
@@ -42,11 +43,8 @@ def retry_delivery(delivery_id: int):
         flash(violation.message, "error")
     else:
         flash(_("Queued again: it goes out within a minute."), "success")
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("notices.deliveries")
-    )
+    # Back to the list as it was filtered, which the form names (never another site).
+    return redirect(safe_next_url(request.form.get("next")) or url_for("notices.deliveries"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -151,13 +151,20 @@ def test_the_admin_lists_the_stations_deliveries_filters_them_and_retries(
 
     assert "1 条通知未能送达" in client.get("/me").get_data(as_text=True)
     response = submit_form(client, "/notices/?state=failed", {}, form=f"/notices/{failed}/retry")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/notices/?state=failed"
     with app.app_context():
         delivery = db.session.get(Delivery, failed)
         assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 0)
     assert "0 条通知未能送达" in client.get("/me").get_data(as_text=True)
     assert client.post(f"/notices/{failed}/retry").status_code == 302  # not failed any more: refused
     assert "只有发送失败的通知可以重发。" in client.get("/me").get_data(as_text=True)
+
+
+def test_a_retry_never_leads_to_another_site(app, station, admin_client):
+    failed = make_delivery(app, station, admin_client.user, DeliveryState.FAILED)
+    for target in ("https://evil.example/notices/", "//evil.example/", ""):
+        response = admin_client.post(f"/notices/{failed}/retry", data={"next": target})
+        assert response.status_code == 302 and response.headers["Location"] == "/notices/"
 
 
 def test_nobody_retries_another_stations_delivery(app, make_station, make_user, admin_client):
