@@ -67,8 +67,8 @@ def my_settings():
         try:
             save_choices(
                 current_user,
-                # Not offered (no SMTP): the field is not on the page, and what was saved stays.
-                email=(form.email.data or "") if Channel.EMAIL in offered else settings.email,
+                offered=offered,
+                email=form.email.data or "",
                 channels=form.chosen(offered),
                 mention_consent=form.mention_consent.data,
                 quiet_start=form.quiet_start.data,

@@ -24,18 +24,22 @@ STATION_FIELDS = ("wecom_webhook", "dingtalk_webhook", "dingtalk_secret", "webho
 def save_choices(
     user: User,
     *,
+    offered: list[Channel],
     email: str,
     channels: set[Channel],
     mention_consent: bool,
     quiet_start: time,
     quiet_end: time,
 ) -> NoticeSettings:
+    """Only the channels the station ``offered`` change: one it has not set up yet (and the
+    e-mail address without SMTP) keeps what was saved, for the day the station sets it up."""
     if Channel.EMAIL in channels and not email:
         raise RuleViolation(_("Enter your e-mail address to get notices by e-mail."), field="email")
     settings = db.session.get(NoticeSettings, user.id) or NoticeSettings(user_id=user.id)
     db.session.add(settings)
-    settings.email = email
-    for channel in (Channel.EMAIL, Channel.WECOM, Channel.DINGTALK, Channel.WEBHOOK):
+    if Channel.EMAIL in offered:
+        settings.email = email
+    for channel in offered:
         setattr(settings, f"by_{channel.value}", channel in channels)
     if not mention_consent:
         settings.mention_consent_at = None

@@ -223,6 +223,24 @@ def test_a_volunteer_chooses_channels_on_their_page(app, station, volunteer_clie
         assert db.session.get(NoticeSettings, volunteer_client.user.id).mention_consent_at is None
 
 
+def test_a_channel_the_station_has_not_set_up_keeps_the_persons_choice(
+    app, station, volunteer_client, set_channels, choose, peer
+):
+    volunteer = volunteer_client.user
+    choose(volunteer, by_dingtalk=True, by_email=True, email="wang@example.org")
+    set_channels(station, wecom_webhook=f"{peer.url}/w")  # no DingTalk robot and no SMTP: not offered
+    response = submit_form(volunteer_client, "/notices/settings", {"by_wecom": True, "quiet_start": "21:00"})
+    assert response.status_code == 302
+    with app.app_context():
+        settings = db.session.get(NoticeSettings, volunteer.id)
+        assert (settings.by_wecom, settings.quiet_start.strftime("%H:%M")) == (True, "21:00")
+        assert (settings.by_dingtalk, settings.by_email, settings.email) == (True, True, "wang@example.org")
+
+    # Once the station connects its DingTalk group, the person hears there as they chose.
+    set_channels(station, dingtalk_webhook=f"{peer.url}/d")
+    assert "by_dingtalk" in dict(form_on(volunteer_client, "/notices/settings").successful_controls())
+
+
 def test_choices_start_from_the_defaults(volunteer_client):
     form = form_on(volunteer_client, "/notices/settings")
     values = dict(form.successful_controls())
