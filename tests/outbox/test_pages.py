@@ -5,7 +5,15 @@ import logging
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import Channel, Delivery, DeliveryState, NoticeSettings, Role, StationChannels
+from scheduler.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    NoticeSettings,
+    Role,
+    StationChannels,
+)
 from tests.conftest import form_error
 from tests.forms import form_on, submit_form
 
@@ -257,3 +265,33 @@ def test_deliveries_of_a_station_are_counted_in_sql(app, station, make_user, adm
     assert counter.count <= 8
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 30
+
+
+def test_the_list_and_the_me_section_cost_as_many_queries_for_many_deliveries_as_for_one(
+    app, station, make_user, admin_client, count_queries
+):
+    """Each delivery of another person, each with tries: none of it may cost a query per row."""
+
+    def add_tried_deliveries(count: int) -> None:
+        for number in range(count):
+            delivery_id = make_delivery(
+                app, station, make_user(Role.VOLUNTEER), DeliveryState.FAILED, text=f"第{number}条"
+            )
+            with app.app_context():
+                db.session.add_all(
+                    DeliveryAttempt(delivery_id=delivery_id, ok=False, result="HTTP 500") for _ in range(2)
+                )
+                db.session.commit()
+
+    def queries(url: str) -> int:
+        with count_queries() as counter:
+            assert admin_client.get(url).status_code == 200
+        return counter.count
+
+    add_tried_deliveries(1)
+    one = queries("/notices/"), queries("/me")
+    add_tried_deliveries(29)
+    page = admin_client.get("/notices/").get_data(as_text=True)
+    assert page.count("HTTP 500") == 60 and "第28条" in page
+    assert "30 条通知未能送达" in admin_client.get("/me").get_data(as_text=True)
+    assert (queries("/notices/"), queries("/me")) == one
