@@ -63,6 +63,18 @@ DELIVERY_STATE_LABELS = {
 }
 
 
+# What a delivery is about, by the first part of its event's name ("shift.soon": a shift).
+EVENT_KIND_LABELS = {
+    "shift": _l("Shifts"),
+    "task": _l("Home visits"),
+    "request": _l("Requests"),
+    "visit": _l("Red flags and overdue visits"),
+    "report": _l("Reports"),
+    "test": _l("Test messages"),
+    "notice": _l("Other notices"),
+}
+
+
 class Delivery(StationScoped, db.Model):
     """One message to one person through one channel, and what became of it."""
 
@@ -92,6 +104,10 @@ class Delivery(StationScoped, db.Model):
     attempt_log: Mapped[list["DeliveryAttempt"]] = relationship(
         back_populates="delivery", order_by="DeliveryAttempt.at", cascade="all, delete-orphan"
     )
+
+    @property
+    def kind_label(self) -> str:
+        return str(EVENT_KIND_LABELS.get(self.event.partition(".")[0], self.event))
 
 
 class DeliveryAttempt(db.Model):

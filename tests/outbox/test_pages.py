@@ -1,6 +1,7 @@
 """The pages of notices: the station's robots, the test button, the admin's list, people's choices."""
 
 import logging
+import re
 
 import sqlalchemy as sa
 
@@ -166,6 +167,27 @@ def test_the_admin_lists_the_stations_deliveries_filters_them_and_retries(
     assert "0 条通知未能送达" in client.get("/me").get_data(as_text=True)
     assert client.post(f"/notices/{failed}/retry").status_code == 302  # not failed any more: refused
     assert "只有发送失败的通知可以重发。" in client.get("/me").get_data(as_text=True)
+
+
+def test_the_admin_filters_deliveries_by_a_kind_named_in_their_language(app, station, admin_client):
+    admin = admin_client.user
+    make_delivery(app, station, admin, DeliveryState.SENT, text="明天值班", event="shift.evening")
+    make_delivery(app, station, admin, DeliveryState.SENT, text="探访任务待认领", event="task.assigned")
+    [kinds] = form_on(admin_client, "/notices/").named("event")
+    assert [value for value, _ in kinds.options] == [
+        "",
+        "shift",
+        "task",
+        "request",
+        "visit",
+        "report",
+        "test",
+        "notice",
+    ]
+
+    html = submit_form(admin_client, "/notices/", {"event": "shift"}).get_data(as_text=True)
+    assert "明天值班" in html and "探访任务待认领" not in html
+    assert re.search(r"·\s*排班\s*·", html) and "shift.evening" not in html
 
 
 def test_a_retry_never_leads_to_another_site(app, station, admin_client):
