@@ -10,6 +10,7 @@ import enum
 from datetime import datetime, time
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -106,6 +107,10 @@ class Delivery(StationScoped, db.Model):
     )
 
     @property
+    def error_shown(self) -> str:
+        return shown(self.last_error)
+
+    @property
     def kind_label(self) -> str:
         return str(EVENT_KIND_LABELS.get(self.event.partition(".")[0], self.event))
 
@@ -120,6 +125,16 @@ class DeliveryAttempt(db.Model):
     result: Mapped[str] = mapped_column(sa.String(300), default="")
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+    @property
+    def result_shown(self) -> str:
+        return shown(self.result)
+
+
+def shown(stored: str) -> str:
+    """A result stored in English, in the reader's language when it is of a fixed wording
+    (marked ``N_`` in scheduler/outbox); "HTTP 500" or a far end's own words stay as they are."""
+    return gettext(stored) if stored else stored
 
 
 DEFAULT_QUIET_START = time(22, 0)

@@ -22,7 +22,7 @@ from flask import current_app
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Delivery, DeliveryAttempt, DeliveryState, User
-from scheduler.outbox.channels import ADAPTERS, DeliveryError, Outgoing
+from scheduler.outbox.channels import ADAPTERS, N_, DeliveryError, Outgoing
 from scheduler.outbox.queue import channels_of
 
 log = logging.getLogger("scheduler.outbox")
@@ -31,7 +31,7 @@ BATCH_SIZE = 200
 RECORD_EVERY = 50
 # A delivery claimed longer ago than this and still "sending" belonged to a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
-INTERRUPTED = "interrupted while sending: it may or may not have arrived"
+INTERRUPTED = N_("interrupted while sending: it may or may not have arrived")
 
 
 @dataclass

@@ -8,6 +8,7 @@ from scheduler.access import current_station_id, get_in_station_or_404, roles_re
 from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.models import STATION_ROLES, Channel, Delivery, Role, Station
+from scheduler.models.outbox import shown
 from scheduler.outbox.blueprint import bp
 from scheduler.outbox.forms import ChoicesForm, DeliveryFilterForm, StationChannelsForm, TestMessageForm
 from scheduler.outbox.queries import offered_channels, station_channels_context, station_deliveries
@@ -118,7 +119,7 @@ def test_message():
         if tally.sent:
             flash(_("Test message sent to the %(chat)s. Look in the chat.", chat=channel.label), "success")
         else:
-            error = tally.errors[0] if tally.errors else ""
+            error = shown(tally.errors[0]) if tally.errors else ""
             flash(
                 _("The %(chat)s did not take the test message: %(error)s", chat=channel.label, error=error),
                 "error",

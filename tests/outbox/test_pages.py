@@ -317,3 +317,35 @@ def test_the_list_and_the_me_section_cost_as_many_queries_for_many_deliveries_as
     assert page.count("HTTP 500") == 60 and "第28条" in page
     assert "30 条通知未能送达" in admin_client.get("/me").get_data(as_text=True)
     assert (queries("/notices/"), queries("/me")) == one
+
+
+def test_the_secretary_reads_why_a_delivery_failed_in_her_language(
+    app, station, make_user, admin_client, peer, set_channels, choose, tell, send
+):
+    """Reasons of a fixed wording are translated; a far end's own words stay as sent, escaped."""
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    volunteer = make_user(Role.VOLUNTEER)
+    choose(volunteer, by_wecom=True)
+    peer.answer((200, b'{"errcode": 93000, "errmsg": "<b>bad</b> 100%"}'))
+    tell(volunteer)
+    send()
+    set_channels(station, wecom_webhook="")  # the robot removed before the retry
+    with app.app_context():
+        db.session.execute(sa.update(Delivery).values(next_attempt_at=Delivery.created_at))
+        db.session.commit()
+    send()
+
+    page = admin_client.get("/notices/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "errcode 93000: &lt;b&gt;bad&lt;/b&gt; 100%" in html and "<b>bad</b>" not in html
+    assert "驿站尚未设置企业微信群机器人" in html and "no WeCom robot" not in html
+
+
+def test_a_failed_test_message_says_why_in_her_language(app, station, admin_client, peer, set_channels):
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    peer.answer((200, b"<html>portal login</html>"))
+    response = submit_form(
+        admin_client, STATION_PAGE, {"channel": "wecom"}, form="/notices/station/test", follow_redirects=True
+    )
+    assert "企业微信群未能收到测试消息：机器人的回复不是 JSON" in response.get_data(as_text=True)
