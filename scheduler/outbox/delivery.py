@@ -201,7 +201,7 @@ def send_claimed(ids: list[int], stopping: Callable[[], bool] = lambda: False) -
     """
     tally = Tally()
     config = current_app.config
-    finished, released = [], []
+    finished, released, stopped = [], [], False
     with ThreadPoolExecutor(max_workers=config["NOTICE_SEND_THREADS"]) as pool:
         futures = {pool.submit(attempt, item, station, config): item.id for item, station in load(ids)}
         for future in as_completed(futures):
@@ -210,10 +210,11 @@ def send_claimed(ids: list[int], stopping: Callable[[], bool] = lambda: False) -
             if len(finished) >= RECORD_EVERY:
                 record(finished, tally)
                 finished = []
-            if stopping() and not released:
-                released = [delivery_id for future, delivery_id in futures.items() if future.cancel()] or [0]
+            if not stopped and stopping():
+                stopped = True
+                released = [delivery_id for future, delivery_id in futures.items() if future.cancel()]
     record(finished, tally)
-    release([delivery_id for delivery_id in released if delivery_id])
+    release(released)
     return tally
 
 
