@@ -85,6 +85,44 @@ class TimedAdapter:
         return self.watch.seconds
 
 
+def queue_deliveries(
+    station_id: int,
+    user_id: int,
+    count: int,
+    channel,
+    event: str,
+    text: str,
+    address: str = "",
+    link: str = "",
+) -> None:
+    """``count`` queued deliveries to one person, in one INSERT: the load of the bench and
+    of tests/outbox/test_workers.py. Each has its own key and a numbered text."""
+    from scheduler.extensions import db
+    from scheduler.models import Delivery, DeliveryState
+
+    db.session.execute(
+        sa.insert(Delivery),
+        [
+            dict(
+                station_id=station_id,
+                key=f"{event}:{number}:{user_id}:{channel.value}",
+                event=event,
+                channel=channel,
+                user_id=user_id,
+                address=address,
+                text=f"{text} ({number})",
+                link=link,
+                urgent=False,
+                state=DeliveryState.QUEUED,
+                attempts=0,
+                last_error="",
+            )
+            for number in range(count)
+        ],
+    )
+    db.session.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
@@ -130,25 +168,16 @@ def main() -> None:
         )
         db.session.add_all([user, StationChannels(station_id=station.id, wecom_webhook=peer_url)])
         db.session.flush()
-        rows = [
-            dict(
-                station_id=station.id,
-                key=f"bench:{number}:{user.id}:wecom",
-                event="bench",
-                channel=Channel.WECOM,
-                user_id=user.id,
-                address="13900000000",
-                text=f"5号楼 探访任务待认领 ({number})",
-                link="http://127.0.0.1/me",
-                urgent=False,
-                state=DeliveryState.QUEUED,
-                attempts=0,
-                last_error="",
-            )
-            for number in range(options.count)
-        ]
-        db.session.execute(sa.insert(Delivery), rows)
-        db.session.commit()
+        queue_deliveries(
+            station.id,
+            user.id,
+            options.count,
+            Channel.WECOM,
+            event="bench",
+            address="13900000000",
+            text="5号楼 探访任务待认领",
+            link="http://127.0.0.1/me",
+        )
 
         timed = TimedAdapter(channels.ADAPTERS[Channel.WECOM])
         channels.ADAPTERS[Channel.WECOM] = timed

@@ -10,6 +10,7 @@ import enum
 from datetime import datetime, time
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,18 @@ DELIVERY_STATE_LABELS = {
 }
 
 
+# What a delivery is about, by the first part of its event's name ("shift.soon": a shift).
+EVENT_KIND_LABELS = {
+    "shift": _l("Shifts"),
+    "task": _l("Home visits"),
+    "request": _l("Requests"),
+    "visit": _l("Red flags and overdue visits"),
+    "report": _l("Reports"),
+    "test": _l("Test messages"),
+    "notice": _l("Other notices"),
+}
+
+
 class Delivery(StationScoped, db.Model):
     """One message to one person through one channel, and what became of it."""
 
@@ -93,6 +106,14 @@ class Delivery(StationScoped, db.Model):
         back_populates="delivery", order_by="DeliveryAttempt.at", cascade="all, delete-orphan"
     )
 
+    @property
+    def error_shown(self) -> str:
+        return shown(self.last_error)
+
+    @property
+    def kind_label(self) -> str:
+        return str(EVENT_KIND_LABELS.get(self.event.partition(".")[0], self.event))
+
 
 class DeliveryAttempt(db.Model):
     """One try at sending a delivery: when, whether it worked, what the far end said."""
@@ -104,6 +125,16 @@ class DeliveryAttempt(db.Model):
     result: Mapped[str] = mapped_column(sa.String(300), default="")
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+    @property
+    def result_shown(self) -> str:
+        return shown(self.result)
+
+
+def shown(stored: str) -> str:
+    """A result stored in English, in the reader's language when it is of a fixed wording
+    (marked ``N_`` in scheduler/outbox); "HTTP 500" or a far end's own words stay as they are."""
+    return gettext(stored) if stored else stored
 
 
 DEFAULT_QUIET_START = time(22, 0)

@@ -2,7 +2,8 @@
 
 ``send(item, station, config)`` returns a short result for the attempt log or raises
 ``DeliveryError``. Every network call has a timeout. Error texts never carry a URL
-(a robot's URL is its secret) nor a secret.
+(a robot's URL is its secret) nor a secret. Those of fixed wording are marked ``N_``:
+they are stored and logged in English and shown translated on /notices.
 
 The in-app channel is the ``Notice`` row that ``notify`` writes in the event's own
 transaction: it is delivered when it is committed, so it has no adapter here.
@@ -23,6 +24,11 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from scheduler.models import Channel, StationChannels
+
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (pybabel's default keyword); it is translated where shown."""
+    return text
 
 
 class DeliveryError(Exception):
@@ -72,7 +78,7 @@ def post_bytes(url: str, body: bytes, timeout: float, headers: dict | None = Non
     """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError("the address is not an http(s) address", permanent=True)
+        raise DeliveryError(N_("the address is not an http(s) address"), permanent=True)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     target = parts.path or "/"
@@ -100,7 +106,7 @@ def robot_answer(raw: bytes) -> str:
     try:
         answer = json.loads(raw or b"{}")
     except ValueError:
-        raise DeliveryError("the robot answered something that is not JSON") from None
+        raise DeliveryError(N_("the robot answered something that is not JSON")) from None
     if answer.get("errcode", 0) != 0:
         raise DeliveryError(f"errcode {answer.get('errcode')}: {str(answer.get('errmsg', ''))[:120]}")
     return "ok"
@@ -111,7 +117,7 @@ class WeComRobot:
 
     def send(self, item: Outgoing, station: StationChannels, config) -> str:
         if not station.wecom_webhook:
-            raise DeliveryError("no WeCom robot is set for the station", permanent=True)
+            raise DeliveryError(N_("no WeCom robot is set for the station"), permanent=True)
         text = {"content": message_body(item)}
         if item.address:
             text["mentioned_mobile_list"] = [item.address]
@@ -140,7 +146,7 @@ class DingTalkRobot:
 
     def send(self, item: Outgoing, station: StationChannels, config) -> str:
         if not station.dingtalk_webhook:
-            raise DeliveryError("no DingTalk robot is set for the station", permanent=True)
+            raise DeliveryError(N_("no DingTalk robot is set for the station"), permanent=True)
         content = message_body(item)
         at = {"atMobiles": [], "isAtAll": False}
         if item.address:
@@ -167,7 +173,7 @@ class Webhook:
 
     def send(self, item: Outgoing, station: StationChannels, config) -> str:
         if not station.webhook_url:
-            raise DeliveryError("no webhook is set for the station", permanent=True)
+            raise DeliveryError(N_("no webhook is set for the station"), permanent=True)
         payload = {
             "id": item.key,
             "event": item.event,
@@ -195,7 +201,7 @@ class Email:
     def send(self, item: Outgoing, station: StationChannels, config) -> str:
         url = urllib.parse.urlsplit(config["SMTP_URL"])
         if url.scheme not in ("smtp", "smtps") or not url.hostname or not config["MAIL_FROM"]:
-            raise DeliveryError("e-mail is not set up (SMTP_URL, MAIL_FROM)", permanent=True)
+            raise DeliveryError(N_("e-mail is not set up (SMTP_URL, MAIL_FROM)"), permanent=True)
         message = EmailMessage()
         message["Subject"] = item.text[:80]
         message["From"] = config["MAIL_FROM"]
@@ -217,19 +223,22 @@ class Email:
                         client.ehlo()
                     elif url.username:
                         raise DeliveryError(
-                            "the mail server offers no STARTTLS; the password stays unsent", permanent=True
+                            N_("the mail server offers no STARTTLS; the password stays unsent"),
+                            permanent=True,
                         )
                 if url.username:
                     client.login(urllib.parse.unquote(url.username), urllib.parse.unquote(url.password or ""))
                 refused = client.send_message(message)
         except smtplib.SMTPRecipientsRefused:
-            raise DeliveryError("the mail server refused the address", permanent=True) from None
+            raise DeliveryError(N_("the mail server refused the address"), permanent=True) from None
         except smtplib.SMTPAuthenticationError:
-            raise DeliveryError("the mail server refused the user name or password", permanent=True) from None
+            raise DeliveryError(
+                N_("the mail server refused the user name or password"), permanent=True
+            ) from None
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"{type(error).__name__}: {error}"[:200]) from None
         if refused:
-            raise DeliveryError("the mail server refused the address", permanent=True)
+            raise DeliveryError(N_("the mail server refused the address"), permanent=True)
         return "ok"
 
 

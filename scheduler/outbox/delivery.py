@@ -22,7 +22,7 @@ from flask import current_app
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Delivery, DeliveryAttempt, DeliveryState, User
-from scheduler.outbox.channels import ADAPTERS, DeliveryError, Outgoing
+from scheduler.outbox.channels import ADAPTERS, N_, DeliveryError, Outgoing
 from scheduler.outbox.queue import channels_of
 
 log = logging.getLogger("scheduler.outbox")
@@ -31,7 +31,7 @@ BATCH_SIZE = 200
 RECORD_EVERY = 50
 # A delivery claimed longer ago than this and still "sending" belonged to a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
-INTERRUPTED = "interrupted while sending: it may or may not have arrived"
+INTERRUPTED = N_("interrupted while sending: it may or may not have arrived")
 
 
 @dataclass
@@ -201,7 +201,7 @@ def send_claimed(ids: list[int], stopping: Callable[[], bool] = lambda: False) -
     """
     tally = Tally()
     config = current_app.config
-    finished, released = [], []
+    finished, released, stopped = [], [], False
     with ThreadPoolExecutor(max_workers=config["NOTICE_SEND_THREADS"]) as pool:
         futures = {pool.submit(attempt, item, station, config): item.id for item, station in load(ids)}
         for future in as_completed(futures):
@@ -210,10 +210,11 @@ def send_claimed(ids: list[int], stopping: Callable[[], bool] = lambda: False) -
             if len(finished) >= RECORD_EVERY:
                 record(finished, tally)
                 finished = []
-            if stopping() and not released:
-                released = [delivery_id for future, delivery_id in futures.items() if future.cancel()] or [0]
+            if not stopped and stopping():
+                stopped = True
+                released = [delivery_id for future, delivery_id in futures.items() if future.cancel()]
     record(finished, tally)
-    release([delivery_id for delivery_id in released if delivery_id])
+    release(released)
     return tally
 
 

@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from scheduler.forms import NoControlCharacters, strip_text, text
+from scheduler.forms import NoControlCharacters, strip_text
 from scheduler.models import CHANNEL_LABELS, DELIVERY_STATE_LABELS, Channel
+from scheduler.models.outbox import EVENT_KIND_LABELS
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address like name@example.com."))
 WEB_ADDRESS = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
@@ -112,7 +113,7 @@ class DeliveryFilterForm(FlaskForm):
 
     state = SelectField(_l("State"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
-    event = text(_l("Kind"), 40)
+    event = SelectField(_l("Kind"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,4 +123,7 @@ class DeliveryFilterForm(FlaskForm):
         ]
         self.channel.choices = [everything] + [
             SelectChoice(channel.value, label) for channel, label in CHANNEL_LABELS.items()
+        ]
+        self.event.choices = [everything] + [
+            SelectChoice(kind, label) for kind, label in EVENT_KIND_LABELS.items()
         ]

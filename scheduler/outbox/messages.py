@@ -99,7 +99,7 @@ def shift_promoted(shift: Shift, assignment: Assignment) -> Message:
     return Message("shift.promoted", text, assignment.id)
 
 
-def swap_taken(shift: Shift, assignment: Assignment) -> Message:
+def swap_taken(shift: Shift) -> Message:
     with station_language():
         text = _(
             "Your place on %(title)s, %(time)s, was taken over. You are free then.",

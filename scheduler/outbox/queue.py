@@ -26,26 +26,23 @@ from scheduler.outbox.messages import Message
 OUTSIDE_CHANNELS = (Channel.WECOM, Channel.DINGTALK, Channel.EMAIL, Channel.WEBHOOK)
 
 
+def _unsaved(model, **keys):
+    """A row that is not saved, holding its columns' defaults (SQLAlchemy sets them on INSERT only)."""
+    row = model(**keys)
+    for column in model.__table__.columns:
+        if getattr(row, column.key) is None and column.default is not None and column.default.is_scalar:
+            setattr(row, column.key, column.default.arg)
+    return row
+
+
 def settings_for(user_id: int) -> NoticeSettings:
     """The person's choices; the defaults (not saved) for someone who never chose."""
-    settings = db.session.get(NoticeSettings, user_id)
-    if settings is None:
-        settings = NoticeSettings(user_id=user_id)
-        for column in NoticeSettings.__table__.columns:
-            if getattr(settings, column.key) is None and column.default is not None:
-                setattr(settings, column.key, column.default.arg)
-    return settings
+    return db.session.get(NoticeSettings, user_id) or _unsaved(NoticeSettings, user_id=user_id)
 
 
 def channels_of(station_id: int) -> StationChannels:
-    return db.session.get(StationChannels, station_id) or StationChannels(
-        station_id=station_id,
-        wecom_webhook="",
-        dingtalk_webhook="",
-        dingtalk_secret="",
-        webhook_url="",
-        webhook_secret="",
-    )
+    """The station's robots; none set (not saved) for a station that never set one."""
+    return db.session.get(StationChannels, station_id) or _unsaved(StationChannels, station_id=station_id)
 
 
 def email_configured() -> bool:

@@ -5,8 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from scheduler.access import current_station_id, get_in_station_or_404, roles_required
+from scheduler.auth.routes import safe_next_url
 from scheduler.extensions import db
 from scheduler.models import STATION_ROLES, Channel, Delivery, Role, Station
+from scheduler.models.outbox import shown
 from scheduler.outbox.blueprint import bp
 from scheduler.outbox.forms import ChoicesForm, DeliveryFilterForm, StationChannelsForm, TestMessageForm
 from scheduler.outbox.queries import offered_channels, station_channels_context, station_deliveries
@@ -42,11 +44,8 @@ def retry_delivery(delivery_id: int):
         flash(violation.message, "error")
     else:
         flash(_("Queued again: it goes out within a minute."), "success")
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("notices.deliveries")
-    )
+    # Back to the list as it was filtered, which the form names (never another site).
+    return redirect(safe_next_url(request.form.get("next")) or url_for("notices.deliveries"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -69,8 +68,8 @@ def my_settings():
         try:
             save_choices(
                 current_user,
-                # Not offered (no SMTP): the field is not on the page, and what was saved stays.
-                email=(form.email.data or "") if Channel.EMAIL in offered else settings.email,
+                offered=offered,
+                email=form.email.data or "",
                 channels=form.chosen(offered),
                 mention_consent=form.mention_consent.data,
                 quiet_start=form.quiet_start.data,
@@ -120,7 +119,7 @@ def test_message():
         if tally.sent:
             flash(_("Test message sent to the %(chat)s. Look in the chat.", chat=channel.label), "success")
         else:
-            error = tally.errors[0] if tally.errors else ""
+            error = shown(tally.errors[0]) if tally.errors else ""
             flash(
                 _("The %(chat)s did not take the test message: %(error)s", chat=channel.label, error=error),
                 "error",

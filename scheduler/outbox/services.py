@@ -12,7 +12,7 @@ from scheduler.models import Channel, Delivery, DeliveryState, NoticeSettings, S
 from scheduler.outbox import messages
 from scheduler.outbox.channels import ADAPTERS
 from scheduler.outbox.delivery import Tally, load, send_one
-from scheduler.outbox.queue import absolute_link, available, channels_of
+from scheduler.outbox.queue import absolute_link, available, channels_of, settings_for
 from scheduler.rules import RuleViolation
 
 log = logging.getLogger("scheduler.outbox")
@@ -24,18 +24,22 @@ STATION_FIELDS = ("wecom_webhook", "dingtalk_webhook", "dingtalk_secret", "webho
 def save_choices(
     user: User,
     *,
+    offered: list[Channel],
     email: str,
     channels: set[Channel],
     mention_consent: bool,
     quiet_start: time,
     quiet_end: time,
 ) -> NoticeSettings:
+    """Only the channels the station ``offered`` change: one it has not set up yet (and the
+    e-mail address without SMTP) keeps what was saved, for the day the station sets it up."""
     if Channel.EMAIL in channels and not email:
         raise RuleViolation(_("Enter your e-mail address to get notices by e-mail."), field="email")
-    settings = db.session.get(NoticeSettings, user.id) or NoticeSettings(user_id=user.id)
+    settings = settings_for(user.id)
     db.session.add(settings)
-    settings.email = email
-    for channel in (Channel.EMAIL, Channel.WECOM, Channel.DINGTALK, Channel.WEBHOOK):
+    if Channel.EMAIL in offered:
+        settings.email = email
+    for channel in offered:
         setattr(settings, f"by_{channel.value}", channel in channels)
     if not mention_consent:
         settings.mention_consent_at = None
@@ -48,10 +52,8 @@ def save_choices(
 
 def save_station_channels(station_id: int, values: dict[str, str], clear: set[str]) -> StationChannels:
     """An empty field keeps what is saved (it is never shown); ``clear`` names fields to empty."""
-    channels = db.session.get(StationChannels, station_id)
-    if channels is None:
-        channels = channels_of(station_id)
-        db.session.add(channels)
+    channels = channels_of(station_id)
+    db.session.add(channels)
     for name in STATION_FIELDS:
         if name in clear:
             setattr(channels, name, "")

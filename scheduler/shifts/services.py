@@ -432,7 +432,7 @@ def take_swap(assignment_id: int, taker: User) -> Assignment:
                 time=shift_time(shift),
             ),
             my_shifts_link(),
-            messages.swap_taken(shift, assignment),
+            messages.swap_taken(shift),
         )
         return assignment
 

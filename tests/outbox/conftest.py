@@ -3,7 +3,6 @@ webhook, and aiosmtpd playing the mail server. Nothing here is a mock: the adapt
 speak HTTP and SMTP to them over sockets, with the same timeouts as in production."""
 
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -14,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
+from bench.load import free_port
 from scheduler.extensions import db
 from scheduler.models import NoticeSettings, StationChannels
 from scheduler.outbox.delivery import deliver_due
@@ -108,12 +108,6 @@ def peer():
     yield state
     server.shutdown()
     server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MailBox:

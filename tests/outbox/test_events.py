@@ -20,7 +20,9 @@ from scheduler.models import (
     User,
 )
 from scheduler.requests.services import file_request
+from scheduler.shifts import planning
 from scheduler.shifts import services as shift_services
+from scheduler.shifts.weeks import to_local
 from scheduler.tasks import services as task_services
 from scheduler.tasks.services import Checklist
 
@@ -134,3 +136,53 @@ def test_assignment_promotion_and_swap_each_tell_the_person_concerned(
     with app.test_request_context():
         shift_services.take_swap(offered.id, db.session.get(User, taker.id))
     assert [d.user_id for d in told(app, "shift.swap")] == [first.id]
+
+
+def test_cancelled_shifts_and_tasks_go_out_with_their_own_words_not_the_generic_notice(
+    app, station, make_user, make_shift, place, make_task, peer, set_channels, choose, send
+):
+    """Each service passes its own outside message to notify: what the group reads says what happened."""
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    on_shift, holder, cancelled_holder, new_holder = (make_user(Role.VOLUNTEER) for _ in range(4))
+    for person in (on_shift, holder, cancelled_holder):
+        choose(person, by_wecom=True)
+    staff = make_user(Role.COORDINATOR)
+    shift, moved = (
+        make_shift(title="周末值班"),
+        make_shift(title="周日值班", starts_at=utcnow() + timedelta(days=3)),
+    )
+    place(shift, on_shift)
+    place(moved, on_shift)
+    given_away = make_task(TaskState.ACCEPTED, holder)
+    cancelled = make_task(TaskState.ASSIGNED, cancelled_holder)
+
+    with app.test_request_context():
+        planning.cancel_shift(shift.id)
+        starts = to_local(moved.starts_at)
+        details = planning.ShiftDetails(
+            kind=ShiftKind.DUTY,
+            title="周日值班",
+            location="社区活动室",
+            start=starts.time(),
+            end=(starts + timedelta(hours=2)).time(),
+            capacity=2,
+            self_signup=True,
+        )
+        planning.update_shift(moved.id, starts.date(), details)
+        task_services.assign(
+            db.session.get(Task, given_away.id),
+            db.session.get(User, new_holder.id),
+            db.session.get(User, staff.id),
+        )
+        task_services.cancel(db.session.get(Task, cancelled.id), db.session.get(User, staff.id), "老人住院了")
+
+    assert [d.user_id for d in told(app, "shift.cancelled", Channel.WECOM)] == [on_shift.id]
+    assert [d.user_id for d in told(app, "shift.changed", Channel.WECOM)] == [on_shift.id]
+    assert [d.user_id for d in told(app, "task.released", Channel.WECOM)] == [holder.id]
+    assert [d.user_id for d in told(app, "task.cancelled", Channel.WECOM)] == [cancelled_holder.id]
+    assert told(app, "notice", Channel.WECOM) == []
+    assert send().failed == 0
+    texts = [request.json["text"]["content"] for request in peer.delivered()]
+    assert sum(text.startswith("已取消：周末值班") for text in texts) == 1, texts
+    assert sum(text.startswith("您的班次有变动：周日值班") for text in texts) == 1, texts
+    assert "1号楼 探访 任务已改派他人" in texts and "1号楼 探访 任务已取消" in texts

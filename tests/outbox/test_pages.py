@@ -1,11 +1,20 @@
 """The pages of notices: the station's robots, the test button, the admin's list, people's choices."""
 
 import logging
+import re
 
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import Channel, Delivery, DeliveryState, NoticeSettings, Role, StationChannels
+from scheduler.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    NoticeSettings,
+    Role,
+    StationChannels,
+)
 from tests.conftest import form_error
 from tests.forms import form_on, submit_form
 
@@ -151,13 +160,41 @@ def test_the_admin_lists_the_stations_deliveries_filters_them_and_retries(
 
     assert "1 条通知未能送达" in client.get("/me").get_data(as_text=True)
     response = submit_form(client, "/notices/?state=failed", {}, form=f"/notices/{failed}/retry")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/notices/?state=failed"
     with app.app_context():
         delivery = db.session.get(Delivery, failed)
         assert (delivery.state, delivery.attempts) == (DeliveryState.QUEUED, 0)
     assert "0 条通知未能送达" in client.get("/me").get_data(as_text=True)
     assert client.post(f"/notices/{failed}/retry").status_code == 302  # not failed any more: refused
     assert "只有发送失败的通知可以重发。" in client.get("/me").get_data(as_text=True)
+
+
+def test_the_admin_filters_deliveries_by_a_kind_named_in_their_language(app, station, admin_client):
+    admin = admin_client.user
+    make_delivery(app, station, admin, DeliveryState.SENT, text="明天值班", event="shift.evening")
+    make_delivery(app, station, admin, DeliveryState.SENT, text="探访任务待认领", event="task.assigned")
+    [kinds] = form_on(admin_client, "/notices/").named("event")
+    assert [value for value, _ in kinds.options] == [
+        "",
+        "shift",
+        "task",
+        "request",
+        "visit",
+        "report",
+        "test",
+        "notice",
+    ]
+
+    html = submit_form(admin_client, "/notices/", {"event": "shift"}).get_data(as_text=True)
+    assert "明天值班" in html and "探访任务待认领" not in html
+    assert re.search(r"·\s*排班\s*·", html) and "shift.evening" not in html
+
+
+def test_a_retry_never_leads_to_another_site(app, station, admin_client):
+    failed = make_delivery(app, station, admin_client.user, DeliveryState.FAILED)
+    for target in ("https://evil.example/notices/", "//evil.example/", ""):
+        response = admin_client.post(f"/notices/{failed}/retry", data={"next": target})
+        assert response.status_code == 302 and response.headers["Location"] == "/notices/"
 
 
 def test_nobody_retries_another_stations_delivery(app, make_station, make_user, admin_client):
@@ -216,6 +253,24 @@ def test_a_volunteer_chooses_channels_on_their_page(app, station, volunteer_clie
         assert db.session.get(NoticeSettings, volunteer_client.user.id).mention_consent_at is None
 
 
+def test_a_channel_the_station_has_not_set_up_keeps_the_persons_choice(
+    app, station, volunteer_client, set_channels, choose, peer
+):
+    volunteer = volunteer_client.user
+    choose(volunteer, by_dingtalk=True, by_email=True, email="wang@example.org")
+    set_channels(station, wecom_webhook=f"{peer.url}/w")  # no DingTalk robot and no SMTP: not offered
+    response = submit_form(volunteer_client, "/notices/settings", {"by_wecom": True, "quiet_start": "21:00"})
+    assert response.status_code == 302
+    with app.app_context():
+        settings = db.session.get(NoticeSettings, volunteer.id)
+        assert (settings.by_wecom, settings.quiet_start.strftime("%H:%M")) == (True, "21:00")
+        assert (settings.by_dingtalk, settings.by_email, settings.email) == (True, True, "wang@example.org")
+
+    # Once the station connects its DingTalk group, the person hears there as they chose.
+    set_channels(station, dingtalk_webhook=f"{peer.url}/d")
+    assert "by_dingtalk" in dict(form_on(volunteer_client, "/notices/settings").successful_controls())
+
+
 def test_choices_start_from_the_defaults(volunteer_client):
     form = form_on(volunteer_client, "/notices/settings")
     values = dict(form.successful_controls())
@@ -232,3 +287,65 @@ def test_deliveries_of_a_station_are_counted_in_sql(app, station, make_user, adm
     assert counter.count <= 8
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 30
+
+
+def test_the_list_and_the_me_section_cost_as_many_queries_for_many_deliveries_as_for_one(
+    app, station, make_user, admin_client, count_queries
+):
+    """Each delivery of another person, each with tries: none of it may cost a query per row."""
+
+    def add_tried_deliveries(count: int) -> None:
+        for number in range(count):
+            delivery_id = make_delivery(
+                app, station, make_user(Role.VOLUNTEER), DeliveryState.FAILED, text=f"第{number}条"
+            )
+            with app.app_context():
+                db.session.add_all(
+                    DeliveryAttempt(delivery_id=delivery_id, ok=False, result="HTTP 500") for _ in range(2)
+                )
+                db.session.commit()
+
+    def queries(url: str) -> int:
+        with count_queries() as counter:
+            assert admin_client.get(url).status_code == 200
+        return counter.count
+
+    add_tried_deliveries(1)
+    one = queries("/notices/"), queries("/me")
+    add_tried_deliveries(29)
+    page = admin_client.get("/notices/").get_data(as_text=True)
+    assert page.count("HTTP 500") == 60 and "第28条" in page
+    assert "30 条通知未能送达" in admin_client.get("/me").get_data(as_text=True)
+    assert (queries("/notices/"), queries("/me")) == one
+
+
+def test_the_secretary_reads_why_a_delivery_failed_in_her_language(
+    app, station, make_user, admin_client, peer, set_channels, choose, tell, send
+):
+    """Reasons of a fixed wording are translated; a far end's own words stay as sent, escaped."""
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    volunteer = make_user(Role.VOLUNTEER)
+    choose(volunteer, by_wecom=True)
+    peer.answer((200, b'{"errcode": 93000, "errmsg": "<b>bad</b> 100%"}'))
+    tell(volunteer)
+    send()
+    set_channels(station, wecom_webhook="")  # the robot removed before the retry
+    with app.app_context():
+        db.session.execute(sa.update(Delivery).values(next_attempt_at=Delivery.created_at))
+        db.session.commit()
+    send()
+
+    page = admin_client.get("/notices/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "errcode 93000: &lt;b&gt;bad&lt;/b&gt; 100%" in html and "<b>bad</b>" not in html
+    assert "驿站尚未设置企业微信群机器人" in html and "no WeCom robot" not in html
+
+
+def test_a_failed_test_message_says_why_in_her_language(app, station, admin_client, peer, set_channels):
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    peer.answer((200, b"<html>portal login</html>"))
+    response = submit_form(
+        admin_client, STATION_PAGE, {"channel": "wecom"}, form="/notices/station/test", follow_redirects=True
+    )
+    assert "企业微信群未能收到测试消息：机器人的回复不是 JSON" in response.get_data(as_text=True)

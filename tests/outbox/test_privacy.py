@@ -75,7 +75,7 @@ def test_every_message_template_keeps_residents_data_inside(app):
         "shift_cancelled": (shift,),
         "shift_removed": (shift,),
         "shift_promoted": (shift, assignment),
-        "swap_taken": (shift, assignment),
+        "swap_taken": (shift,),
         "shift_tomorrow": (shift, assignment),
         "shift_soon": (shift, assignment),
         "answer_awaited": (shift, assignment),

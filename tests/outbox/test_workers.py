@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from bench.notices import queue_deliveries
 from scheduler.extensions import db
 from scheduler.models import Channel, Delivery, DeliveryState, Role
 from scheduler.outbox.delivery import deliver_due
@@ -13,37 +14,14 @@ from scheduler.outbox.delivery import deliver_due
 NOTICES = 1000
 
 
-def queue_many(app, station, user, count: int) -> None:
-    with app.app_context():
-        db.session.execute(
-            sa.insert(Delivery),
-            [
-                dict(
-                    station_id=station.id,
-                    key=f"load:{number}:{user.id}:webhook",
-                    event="load",
-                    channel=Channel.WEBHOOK,
-                    user_id=user.id,
-                    address="",
-                    text=f"通知 {number}",
-                    link="",
-                    urgent=False,
-                    state=DeliveryState.QUEUED,
-                    attempts=0,
-                    last_error="",
-                )
-                for number in range(count)
-            ],
-        )
-        db.session.commit()
-
-
 @pytest.mark.postgresql  # SKIP LOCKED is PostgreSQL's
 def test_two_workers_send_each_of_a_thousand_notices_exactly_once(
     app, station, make_user, peer, set_channels
 ):
     set_channels(station, webhook_url=f"{peer.url}/hook", webhook_secret="s")
-    queue_many(app, station, make_user(Role.VOLUNTEER), NOTICES)
+    volunteer = make_user(Role.VOLUNTEER)
+    with app.app_context():
+        queue_deliveries(station.id, volunteer.id, NOTICES, Channel.WEBHOOK, event="load", text="通知")
     start = threading.Barrier(2)
     tallies = []
 
