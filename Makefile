@@ -15,8 +15,10 @@ run: install translations db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# One pytest worker per core (TEST_WORKERS=0 runs in one process, e.g. to use a debugger).
+TEST_WORKERS ?= auto
 test: install-dev translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -81,6 +81,26 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (``test_gw0``, …).
+
+    Workers share the server; emptying tables between tests would otherwise wipe another
+    worker's rows mid-test. The database is made on first use and kept for the next run.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.make_url(url)
+    name = f"{parsed.database}_{worker}"
+    server = sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """One database per test run: SQLite in a temporary folder, or TEST_DATABASE_URL.
@@ -89,7 +109,7 @@ def database_url(tmp_path_factory) -> str:
     which is many times faster than rebuilding the schema for every test.
     """
     if POSTGRES_URL:
-        url = normalise_database_url(POSTGRES_URL)
+        url = worker_database(normalise_database_url(POSTGRES_URL))
         engine = sa.create_engine(url)
         with engine.begin() as connection:
             # Whatever an interrupted run left behind goes.
