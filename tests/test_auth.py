@@ -178,6 +178,43 @@ def test_password_change_needs_the_current_password(volunteer_client):
     assert "当前密码不正确" in response.get_data(as_text=True)
 
 
+def test_wrong_current_passwords_spend_the_persons_budget_then_wait(app, volunteer_client):
+    """A signed-in phone left unattended must not let someone guess the password behind it."""
+    app.config["LOGIN_LIMIT_KNOWN_DEVICE"] = "3 per 15 minutes"
+
+    def change(current):
+        new = "a-new-long-secret"
+        data = {"current_password": current, "new_password": new, "confirm_password": new}
+        return volunteer_client.post("/auth/password", data=data)
+
+    assert [change(f"guess-number-{n}").status_code for n in range(3)] == [422, 422, 422]
+    held = change(TEST_PASSWORD)  # even the right one waits until the window ends
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
+    assert "请等待" in held.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.role == Role.VOLUNTEER))
+        assert user.check_password(TEST_PASSWORD), "the password changed while held back"
+
+
+def test_sign_in_costs_one_real_hash_check_whatever_the_account(app, client, make_user, monkeypatch):
+    """Accounts without a password yet (invited) answer as slowly as real ones: no timing tell."""
+    from scheduler.auth import services
+    from scheduler.models.core import NO_PASSWORD_YET
+
+    invited = make_user(Role.VOLUNTEER, username="invited")
+    make_user(Role.VOLUNTEER, username="has.password")
+    with app.app_context():
+        db.session.get(User, invited.id).password_hash = NO_PASSWORD_YET
+        db.session.commit()
+    dummy_checks = []
+    real_dummy = services._dummy_hash
+    monkeypatch.setattr(services, "_dummy_hash", lambda: dummy_checks.append(1) or real_dummy())
+    for username, expected in [("ghost", 1), ("invited", 1), ("has.password", 0)]:
+        dummy_checks.clear()
+        assert login(client, username, "whatever-typed-1").status_code == 422
+        assert len(dummy_checks) == expected, username
+
+
 def test_password_must_not_contain_username(client, make_user):
     user = make_user(Role.VOLUNTEER, username="zhanghua")
     login(client, user.username)

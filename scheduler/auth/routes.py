@@ -32,11 +32,11 @@ def home_url() -> str:
     return url_for("me.home")
 
 
-def held_back(form: LoginForm, seconds: int):
-    """The sign-in form again, answered 429 with how long to wait (also as Retry-After)."""
+def held_back(template: str, form, seconds: int):
+    """The form again, answered 429 with how long to wait (also as Retry-After)."""
     wait = format_timedelta(timedelta(seconds=seconds), threshold=1.5)
     form.form_errors.append(_("Too many failed sign-ins. Please wait %(wait)s and try again.", wait=wait))
-    response = render("auth/login.html", form=form, status=429)
+    response = render(template, form=form, status=429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
@@ -61,7 +61,7 @@ def login():
                 remember_device(request, response, attempt.user)
                 return response
             if attempt.wait_seconds:
-                return held_back(form, attempt.wait_seconds)
+                return held_back("auth/login.html", form, attempt.wait_seconds)
             # One message whatever went wrong: it must not reveal which usernames exist.
             form.form_errors.append(_("Wrong username or password."))
     return render("auth/login.html", form=form, status=form_status(form))
@@ -91,12 +91,19 @@ def password():
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            attempt = change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+                request.remote_addr or "",
+            )
         except RuleViolation as violation:
             violation.attach_to(form)
         else:
+            if attempt.wait_seconds:
+                return held_back("auth/password.html", form, attempt.wait_seconds)
             # The old sessions ended; this device goes on in the new one, remembered if it was.
-            user = current_user._get_current_object()
+            user = attempt.user
             login_user(user, remember=current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies)
             flash(_("Your password is changed. Other devices are signed out."), "success")
             response = redirect(home_url())

@@ -35,8 +35,16 @@ log = logging.getLogger("scheduler.auth")
 
 @cache
 def _dummy_hash() -> str:
-    """Checked when the username is unknown, so both failures take the same time."""
     return generate_password_hash(secrets.token_hex(16))
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """One full-cost hash check whatever the account, so the time taken does not tell
+    whether the username exists or has a password yet (invited, link not used)."""
+    if user is None or not user.has_password:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return user.check_password(password)
 
 
 def _key_hash(key: str) -> str:
@@ -107,15 +115,11 @@ def sign_in(username: str, password: str, address: str, device_marks: list[str])
     if wait:
         log.warning("login throttled %s address=%s wait=%ds", _who(user), address, wait)
         return SignIn(wait_seconds=wait)
-    if user is None:
-        check_password_hash(_dummy_hash(), password)
-        ok = False
-    else:
-        ok = user.check_password(password)
-        if ok and not user.active:
-            # Only someone who knows the password learns that the account exists.
-            log.warning("login refused: switched off %s address=%s", _who(user), address)
-            raise RuleViolation(_("This account is switched off. Please ask the station."))
+    ok = _password_matches(user, password)
+    if ok and not user.active:
+        # Only someone who knows the password learns that the account exists.
+        log.warning("login refused: switched off %s address=%s", _who(user), address)
+        raise RuleViolation(_("This account is switched off. Please ask the station."))
     if not ok:
         throttle.record_failure(address, username, known_user_id)
         log.warning("login failed %s address=%s known_device=%s", _who(user), address, bool(known_user_id))
@@ -143,10 +147,20 @@ def sign_out_everywhere(user: User) -> None:
     db.session.commit()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Other devices are signed out; this one continues in a new session."""
+def change_password(user: User, current_password: str, new_password: str, address: str) -> SignIn:
+    """Other devices are signed out; this one continues in a new session.
+
+    Wrong current passwords spend the person's own known-device budget, as failed sign-ins on
+    their phone do: a borrowed or stolen signed-in phone cannot be used to guess the password.
+    Returns a wait in seconds while that budget is spent, else the signed-in user.
+    """
+    if wait := throttle.wait_seconds(address, user.username, user.id):
+        log.warning("password change throttled %s address=%s wait=%ds", _who(user), address, wait)
+        return SignIn(wait_seconds=wait)
     if not user.check_password(current_password):
+        throttle.record_failure(address, user.username, user.id)
         raise RuleViolation(_("The current password is not correct."), field="current_password")
     user.set_password(new_password)
     end_all_sessions(user)
     start_session(user)
+    return SignIn(user=user)

@@ -112,6 +112,11 @@ KIND_LABELS = {
 }
 
 
+# The stored hash of an account that staff or an import made, until its invitation link is
+# used: no password matches it.
+NO_PASSWORD_YET = "!"
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int | None] = mapped_column(
@@ -140,6 +145,10 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != NO_PASSWORD_YET
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

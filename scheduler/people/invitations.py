@@ -24,7 +24,6 @@ from scheduler.rules import RuleViolation
 TOKEN_BYTES = 32
 # The password hash of an account whose person has not chosen a password yet: it has no
 # "$", so werkzeug's check refuses every password against it.
-NO_PASSWORD_YET = "!"
 INVITATION_ENDPOINT = "people.invitation"
 
 

@@ -8,7 +8,8 @@ from scheduler.auth.services import end_all_sessions
 from scheduler.extensions import db
 from scheduler.forms import status_criteria
 from scheduler.models import Building, Kind, Role, Station, User
-from scheduler.people.invitations import NO_PASSWORD_YET, issue_invitation, revoke_invitations
+from scheduler.models.core import NO_PASSWORD_YET
+from scheduler.people.invitations import issue_invitation, revoke_invitations
 from scheduler.rules import RuleViolation
 
 

@@ -24,8 +24,9 @@ from scheduler.importing.plan import (
     unknown_building,
 )
 from scheduler.models import KIND_LABELS, ROLE_LABELS, Building, Kind, Role, User
+from scheduler.models.core import NO_PASSWORD_YET
 from scheduler.people.forms import USERNAME_PATTERN
-from scheduler.people.invitations import NO_PASSWORD_YET, issue_invitation
+from scheduler.people.invitations import issue_invitation
 from scheduler.spreadsheets import Sheet
 
 COLUMNS = [

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Invitation, Kind, Role, User
-from scheduler.people.invitations import NO_PASSWORD_YET
+from scheduler.models.core import NO_PASSWORD_YET
 from tests.forms import submit_form
 from tests.importing.conftest import problems, table_rows
 
