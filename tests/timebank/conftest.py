@@ -18,7 +18,12 @@ def credit(app, station):
         return persist(
             app,
             CreditEntry(
-                station_id=user.station_id, user_id=user.id, kind=kind, hundredths=hundredths, note=note, **fields
+                station_id=user.station_id,
+                user_id=user.id,
+                kind=kind,
+                hundredths=hundredths,
+                note=note,
+                **fields,
             ),
         )
 
@@ -26,7 +31,7 @@ def credit(app, station):
 
 
 @pytest.fixture
-def past_shift(make_shift):
+def past_shift(make_shift):  # noqa: F811
     """A 2.5-hour shift that ended an hour ago, ready for attendance."""
     return lambda **fields: make_shift(starts_at=utcnow() - timedelta(hours=3, minutes=30), **fields)
 

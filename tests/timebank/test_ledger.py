@@ -120,7 +120,9 @@ def test_redeeming_spends_credits_and_never_more_than_the_balance(in_app, statio
     assert services.balance(person.id) == 100
 
 
-def test_redeeming_for_a_person_of_another_station_is_refused(in_app, station, make_station, credit, make_user):
+def test_redeeming_for_a_person_of_another_station_is_refused(
+    in_app, station, make_station, credit, make_user
+):
     # Bug caught: staff of one station spending another station's volunteer's credits.
     stranger, staff = make_user(station=make_station("别的驿站")), make_user()
     credit(stranger, 300)
