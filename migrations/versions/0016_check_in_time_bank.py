@@ -53,6 +53,7 @@ def upgrade():
             nullable=True,
         ),
         sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("per_hour", sa.Integer(), nullable=True),
         sa.Column("note", sa.String(length=200), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", scheduler.database.UTCDateTime(), nullable=False),

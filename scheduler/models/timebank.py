@@ -59,6 +59,9 @@ class CreditEntry(StationScoped, db.Model):
     # What earned it (a place on a shift, a task); no foreign key, the entry outlives its source.
     source_kind: Mapped[SourceKind | None] = mapped_column(enum_column(SourceKind))
     source_id: Mapped[int | None]
+    # The rate an earning was priced at: a place or task keeps the rate of its first earning,
+    # so a later change of rates does not re-price old work when attendance is saved again.
+    per_hour: Mapped[int | None]
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

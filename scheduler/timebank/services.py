@@ -112,13 +112,21 @@ def settle(source: Assignment | Task) -> list[CreditEntry]:
     The caller holds the source's lock (the shift's or the task's) and commits.
     """
     source_kind, source_id = _source_key(source)
+    of_source = (CreditEntry.source_kind == source_kind, CreditEntry.source_id == source_id)
     earner_id, seconds = _earned_seconds(source)
-    per_hour = rates(source.station_id)[work_of(source)]
+    per_hour = db.session.scalar(
+        sa.select(CreditEntry.per_hour)
+        .where(*of_source, CreditEntry.kind == EntryKind.EARN)
+        .order_by(CreditEntry.id)
+        .limit(1)
+    )
+    if per_hour is None:
+        per_hour = rates(source.station_id)[work_of(source)]
     owed = {earner_id: round(seconds * per_hour / 3600)} if earner_id is not None else {}
     booked = dict(
         db.session.execute(
             sa.select(CreditEntry.user_id, sa.func.sum(CreditEntry.hundredths))
-            .where(CreditEntry.source_kind == source_kind, CreditEntry.source_id == source_id)
+            .where(*of_source)
             .group_by(CreditEntry.user_id)
         ).all()
     )
@@ -133,6 +141,7 @@ def settle(source: Assignment | Task) -> list[CreditEntry]:
                 hundredths=difference,
                 source_kind=source_kind,
                 source_id=source_id,
+                per_hour=per_hour,
             )
             db.session.add(entry)
             appended.append(entry)

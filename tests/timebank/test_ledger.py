@@ -69,6 +69,23 @@ def test_the_admins_rate_for_the_kind_of_work_applies(in_app, station, past_shif
     assert services.balance(other.id) == 125  # 2.5 h × 0.5 credits
 
 
+def test_a_change_of_rates_does_not_reprice_work_already_credited(
+    in_app, station, past_shift, place, make_user
+):
+    # Bug caught: re-saving an old shift's attendance after a rate change rewriting its credit.
+    shift, later = past_shift(), past_shift()
+    person = make_user()
+    place(shift, person)
+    place(later, person)
+    shift_services.record_attendance(shift.id, {person.id})
+    services.set_rates(station.id, {"shift:duty": 300})
+    shift_services.record_attendance(shift.id, set())
+    shift_services.record_attendance(shift.id, {person.id})
+    assert entries_of(person.id) == [(EntryKind.EARN, 250), (EntryKind.REVERSAL, -250), (EntryKind.EARN, 250)]
+    shift_services.record_attendance(later.id, {person.id})
+    assert services.balance(person.id) == 250 + 750, "new work earns at the new rate"
+
+
 def test_a_done_task_earns_its_minutes(app, make_task, make_user, read):
     # Bug caught: the task's minutes not yet known when the state machine moves it to done.
     person = make_user()
