@@ -106,6 +106,17 @@ def _source_key(source: Assignment | Task) -> tuple[SourceKind, int]:
     return (SourceKind.ASSIGNMENT if isinstance(source, Assignment) else SourceKind.TASK), source.id
 
 
+def _rate_for(source: Assignment | Task, of_source) -> int:
+    """The rate of the source's first earning, else today's rate for its kind of work."""
+    first = db.session.scalar(
+        sa.select(CreditEntry.per_hour)
+        .where(*of_source, CreditEntry.kind == EntryKind.EARN)
+        .order_by(CreditEntry.id)
+        .limit(1)
+    )
+    return first if first is not None else rates(source.station_id)[work_of(source)]
+
+
 def settle(source: Assignment | Task) -> list[CreditEntry]:
     """Append what ``source`` should have earned minus what it has; nothing when they agree.
 
@@ -114,15 +125,8 @@ def settle(source: Assignment | Task) -> list[CreditEntry]:
     source_kind, source_id = _source_key(source)
     of_source = (CreditEntry.source_kind == source_kind, CreditEntry.source_id == source_id)
     earner_id, seconds = _earned_seconds(source)
-    per_hour = db.session.scalar(
-        sa.select(CreditEntry.per_hour)
-        .where(*of_source, CreditEntry.kind == EntryKind.EARN)
-        .order_by(CreditEntry.id)
-        .limit(1)
-    )
-    if per_hour is None:
-        per_hour = rates(source.station_id)[work_of(source)]
-    owed = {earner_id: round(seconds * per_hour / 3600)} if earner_id is not None else {}
+    per_hour = _rate_for(source, of_source) if seconds else None
+    owed = {earner_id: round(seconds * per_hour / 3600)} if seconds and earner_id is not None else {}
     booked = dict(
         db.session.execute(
             sa.select(CreditEntry.user_id, sa.func.sum(CreditEntry.hundredths))
