@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from scheduler.requests.blueprint import bp as requests_bp
     from scheduler.shifts.blueprint import bp as shifts_bp
     from scheduler.tasks.blueprint import bp as tasks_bp
+    from scheduler.timebank.blueprint import bp as timebank_bp
     from scheduler.visits.blueprint import bp as visits_bp
 
     app.register_blueprint(main_bp)
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(notices_bp, url_prefix="/notices")
+    app.register_blueprint(timebank_bp)
 
 
 def init_templates(app: Flask) -> None:

@@ -43,7 +43,7 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Service, ServiceCategory, Shift, Station
+from scheduler.models import CreditRate, Service, ServiceCategory, Shift, Station
 from scheduler.rendering import fragment_requested
 from scheduler.security import security_headers
 
@@ -67,14 +67,14 @@ def _station_of(record) -> int | None:
     """The station whose public pages show ``record``, or None when they do not show it."""
     if isinstance(record, Station):
         return record.id
-    if isinstance(record, Service | ServiceCategory):
+    if isinstance(record, Service | ServiceCategory | CreditRate):
         return record.station_id
     if isinstance(record, Shift) and _linked_to_service(record):
         return record.station_id
     return None
 
 
-PUBLIC_TABLES = frozenset(model.__table__ for model in (Station, ServiceCategory, Service, Shift))
+PUBLIC_TABLES = frozenset(model.__table__ for model in (Station, ServiceCategory, Service, Shift, CreditRate))
 
 
 @sa.event.listens_for(Session, "after_flush")

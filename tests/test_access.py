@@ -31,6 +31,7 @@ from scheduler.models import (
 )
 from scheduler.people.invitations import issue_invitation
 from scheduler.people.spreadsheets import AccountsImporter
+from scheduler.shifts import check_in
 from scheduler.shifts.weeks import local_today, week_start
 from scheduler.tasks import planning
 from scheduler.visits.services import BeneficiaryFilter
@@ -50,6 +51,7 @@ PUBLIC_ENDPOINTS = {
     "menu.request_service",
     "menu.follow_up",
     "menu.rate",
+    "timebank.rules",
     "auth.login",
     "auth.logout",
     "shifts.feed",  # guarded by its secret token
@@ -165,6 +167,28 @@ def records(app, station, make_user, make_task, station_admin):  # noqa: F811 (f
                 shift_id=shift.id, station_id=station.id, user_id=holder.id, state=AssignmentState.ASSIGNED
             ),
         )
+        under_way = persist(
+            app,
+            Shift(
+                station_id=station.id,
+                title="今天值班",
+                kind=ShiftKind.DUTY,
+                capacity=1,
+                starts_at=utcnow() - timedelta(minutes=10),
+                ends_at=utcnow() + timedelta(hours=2),
+            ),
+        )
+        persist(
+            app,
+            Assignment(
+                shift_id=under_way.id,
+                station_id=station.id,
+                user_id=holder.id,
+                state=AssignmentState.CONFIRMED,
+            ),
+        )
+        with app.test_request_context():
+            check_in_token = check_in.printed_code(under_way)
         task = make_task(TaskState.ASSIGNED, holder)
         with app.test_request_context():
             batch = planning.check_all(
@@ -195,6 +219,7 @@ def records(app, station, make_user, make_task, station_admin):  # noqa: F811 (f
             month=today.strftime("%Y-%m"),
             **{
                 "people.invitation:token": invitation_token(make_user(Role.VOLUNTEER), station_admin),
+                "shifts.scan:token": check_in_token,
                 "people.import_preview:upload_id": uploaded_template(app, AccountsImporter(), holder),
                 "visits.import_preview:upload_id": uploaded_template(app, RegisterImporter(), holder),
             },

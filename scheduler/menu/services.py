@@ -63,7 +63,7 @@ def public_scope(connection, path: str) -> str | None:
     return None
 
 
-PUBLIC_PAGE = re.compile(r"/s/([^/]+)/(?:services/\d+)?")
+PUBLIC_PAGE = re.compile(r"/s/([^/]+)/(?:services/\d+|time-bank)?")
 
 
 def published_services(station_id: int, category_id: int | None = None, search: str = "") -> list[Service]:

@@ -16,6 +16,9 @@ from scheduler.models.menu import Service
 # any other place may be typed.
 STATION_AREAS = ("先锋驿站", "邻里议站", "服务易站", "时光忆站")
 
+# A check-in or check-out further than this from the shift's times gets a note for staff.
+CHECK_IN_NOTE_AFTER = timedelta(minutes=30)
+
 MIN_CAPACITY = 1
 MAX_CAPACITY = 50
 
@@ -177,6 +180,9 @@ class Assignment(StationScoped, db.Model):
     swap_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the person scanning the duty desk's code (scheduler.shifts.check_in).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shift: Mapped[Shift] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -203,6 +209,35 @@ class Assignment(StationScoped, db.Model):
     @property
     def offered_for_swap(self) -> bool:
         return self.swap_offered_at is not None
+
+    def times_differ(self) -> list[tuple[str, datetime, datetime]]:
+        """Check-in or check-out more than CHECK_IN_NOTE_AFTER away from the shift's own times:
+        (which, when scanned, the shift's time). Hours still count from the shift's times."""
+        pairs = (
+            ("in", self.checked_in_at, self.shift.starts_at),
+            ("out", self.checked_out_at, self.shift.ends_at),
+        )
+        return [
+            (which, at, planned)
+            for which, at, planned in pairs
+            if at is not None and abs(at - planned) > CHECK_IN_NOTE_AFTER
+        ]
+
+
+class CheckInScan(StationScoped, db.Model):
+    """One use of a check-in code by one person: what makes a replayed code recognisable.
+
+    ``code`` is the rotating code's one-time nonce (usable once per person), or for the
+    printed per-shift code ``printed-in`` / ``printed-out`` (once per person and direction).
+    """
+
+    __table_args__ = (sa.UniqueConstraint("shift_id", "user_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shift.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class WaitlistEntry(StationScoped, db.Model):

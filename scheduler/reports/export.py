@@ -10,6 +10,7 @@ from scheduler.reports.monthly import MonthlyReport, VolunteerHours
 from scheduler.reports.months import month_label
 from scheduler.shifts.formatting import hours
 from scheduler.spreadsheets import Sheet, spreadsheet_text, workbook_bytes
+from scheduler.timebank.queries import in_credits
 
 # Excel reads a CSV without a byte order mark in the system's code page (GBK in China).
 UTF8_BOM = "\ufeff"
@@ -82,6 +83,9 @@ def report_workbook(report: MonthlyReport, station_name: str) -> bytes:
             [_("Residents in care"), report.care.in_care],
             [_("Residents visited"), report.care.visited],
             [_("Residents’ requests done"), requests.done],
+            [_("Time bank credits earned"), in_credits(report.credits.earned)],
+            [_("Time bank credits redeemed"), in_credits(report.credits.redeemed)],
+            [_("Time bank credits outstanding at the month’s end"), in_credits(report.credits.outstanding)],
             [_("Compiled"), report.compiled_at],
         ],
     )

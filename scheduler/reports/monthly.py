@@ -37,6 +37,7 @@ from scheduler.models import (
 )
 from scheduler.reports.hours import ServiceHours, service_hours
 from scheduler.shifts.weeks import month_bounds
+from scheduler.timebank.queries import CreditFigures, credit_figures
 
 # A resident in care visited at least this often is due a visit in every month.
 MONTHLY_VISIT_DAYS = 31
@@ -303,6 +304,7 @@ class MonthlyReport:
     tasks: dict[TaskKind, TaskFigures]
     care: CareFigures
     requests: list[ServiceRequests]
+    credits: CreditFigures = field(default_factory=CreditFigures)
     compiled_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -338,4 +340,5 @@ def monthly_report(station_id: int, month: date) -> MonthlyReport:
         tasks=task_figures(station_id, since, until),
         care=care_figures(station_id, since, until),
         requests=request_figures(station_id, since, until),
+        credits=credit_figures(station_id, since, until),
     )

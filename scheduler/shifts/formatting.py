@@ -37,5 +37,5 @@ def hours(value: float) -> str:
 
 def register_filters(state) -> None:
     state.app.jinja_env.filters.update(
-        day_label=day_label, shift_time=shift_time, shift_hours=shift_hours, hours=hours
+        day_label=day_label, shift_time=shift_time, shift_hours=shift_hours, hours=hours, clock=clock
     )

@@ -281,6 +281,15 @@ def cancel(shift_id: int):
     return render("shifts/cancel.html", form=form, shift=shift, status=409 if form.form_errors else 200)
 
 
+def likely_attendees(shift: Shift) -> list[int]:
+    """Who starts ticked: those who checked in at the desk, once anyone has; before that (a
+    station not using check-in), confirmed people, who most likely came."""
+    if any(a.checked_in_at for a in shift.place_holders):
+        return [a.user_id for a in shift.place_holders if a.checked_in_at]
+    came = (AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
+    return [a.user_id for a in shift.place_holders if a.state in came]
+
+
 @bp.route("/<id:shift_id>/attendance", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def attendance(shift_id: int):
@@ -288,9 +297,7 @@ def attendance(shift_id: int):
     form = AttendanceForm()
     form.attended.choices = [SelectChoice(a.user_id, a.user.display_name) for a in shift.place_holders]
     if not form.is_submitted():
-        # Confirmed people most likely came: they start ticked, unanswered ones do not.
-        came = (AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
-        form.attended.data = [a.user_id for a in shift.place_holders if a.state in came]
+        form.attended.data = likely_attendees(shift)
     if form.validate_on_submit():
         try:
             services.record_attendance(shift.id, set(form.attended.data))

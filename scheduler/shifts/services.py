@@ -37,6 +37,7 @@ from scheduler.notices import notify
 from scheduler.outbox import messages
 from scheduler.rules import RuleViolation
 from scheduler.shifts.formatting import shift_time
+from scheduler.timebank.services import settle
 
 
 @contextmanager
@@ -496,4 +497,5 @@ def record_attendance(shift_id: int, attended_user_ids: set[int]) -> Shift:
             attended = assignment.user_id in attended_user_ids
             assignment.state = AssignmentState.ATTENDED if attended else AssignmentState.NO_SHOW
             assignment.swap_offered_at = None
+            settle(assignment)
         return shift

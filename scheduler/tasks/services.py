@@ -199,10 +199,8 @@ def complete(task: Task, actor: User, checklist: Checklist, note: str, minutes: 
         raise RuleViolation(
             _("Enter the minutes spent, from 1 to %(max)s.", max=MAX_MINUTES), field="minutes"
         )
-    _move(task, TaskState.DONE, actor, note)
     record = VisitRecord(
         station_id=task.station_id,
-        task_id=task.id,
         health=checklist.health,
         safety_hazard=checklist.safety_hazard,
         needs_help=checklist.needs_help,
@@ -211,7 +209,9 @@ def complete(task: Task, actor: User, checklist: Checklist, note: str, minutes: 
         minutes=minutes,
     )
     record.flagged = record.raises_flag()
-    db.session.add(record)
+    # Attached before the move: receivers of task_moved (the time bank) read the minutes.
+    task.visit_record = record
+    _move(task, TaskState.DONE, actor, note)
     if record.flagged:
         db.session.flush()
         events.red_flag(task, record.id)

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
@@ -40,6 +40,7 @@ from scheduler.models import (
 )
 from scheduler.people.invitations import issue_invitation
 from scheduler.people.spreadsheets import AccountsImporter
+from scheduler.shifts import check_in
 from scheduler.visits.spreadsheets import RegisterImporter
 from tests.conftest import TEST_PASSWORD, QueryCounter, uploaded_template
 from tests.test_access import PUBLIC_ENDPOINTS
@@ -57,6 +58,8 @@ LISTS = [
 ]
 # A signed-in person asking for the sign-in page is sent home.
 REDIRECTS_WHEN_SIGNED_IN = {"auth.login"}
+# A check-in code of a shift the crawler holds no place on: refused (409) with its message.
+REFUSED_WHEN_OPENED = {"shifts.scan"}
 
 
 @contextmanager
@@ -96,6 +99,14 @@ def invitation_token(site) -> str:
     link = issue_invitation(invited, None)
     db.session.commit()
     return link.rsplit("/", 1)[1]
+
+
+def check_in_code(site) -> str:
+    """The printed check-in code of a shift a day away: outside its window, so refused."""
+    with site.app.test_request_context():
+        later = datetime.now(UTC) + timedelta(days=1)
+        shift = db.session.scalar(sa.select(Shift).where(Shift.starts_at > later).order_by(Shift.id))
+        return check_in.printed_code(shift)
 
 
 def path_values(site, role: str) -> dict:
@@ -146,6 +157,7 @@ def path_values(site, role: str) -> dict:
             "follow_token": first(sa.select(ServiceRequest.follow_token).order_by(ServiceRequest.id)),
             "feed_token": first(sa.select(CalendarFeed.token).where(CalendarFeed.user_id == feed_owner.id)),
             "invite_token": invitation_token(site),
+            "check_in_code": check_in_code(site),
             "accounts_upload": uploaded_template(site.app, AccountsImporter(), me),
             "residents_upload": uploaded_template(site.app, RegisterImporter(), me),
             "week": now.date().isoformat(),
@@ -159,6 +171,7 @@ def page_url(rule, values: dict) -> str:
     names = {
         "menu.follow_up": {"token": "follow_token"},
         "shifts.feed": {"token": "feed_token"},
+        "shifts.scan": {"token": "check_in_code"},
         "people.invitation": {"token": "invite_token"},
         "people.import_preview": {"upload_id": "accounts_upload"},
         "visits.import_preview": {"upload_id": "residents_upload"},
@@ -185,6 +198,8 @@ def may_open(app, rule, role: str) -> bool:
 
 def expected_status(app, rule, role: str, htmx: bool) -> int:
     if may_open(app, rule, role):
+        if rule.endpoint in REFUSED_WHEN_OPENED:
+            return 409
         return 302 if role != "anonymous" and rule.endpoint in REDIRECTS_WHEN_SIGNED_IN else 200
     if role == "anonymous":
         return 401 if htmx else 302

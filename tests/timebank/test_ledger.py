@@ -1,0 +1,171 @@
+"""The ledger's rules: earning follows attendance and done tasks exactly once, corrections are
+reversals, entries are never changed, and a redemption never spends more than the balance."""
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.extensions import db
+from scheduler.models import (
+    AssignmentState,
+    CreditEntry,
+    EntryKind,
+    LedgerIsAppendOnly,
+    ShiftKind,
+    TaskKind,
+    TaskState,
+)
+from scheduler.rules import RuleViolation
+from scheduler.shifts import services as shift_services
+from scheduler.timebank import services
+from tests.timebank.conftest import entries_of
+
+
+def test_attendance_earns_the_shift_hours_once_however_often_it_is_saved(
+    in_app, past_shift, place, make_user
+):
+    # Bug caught: earning posted on every save of attendance (double credit).
+    shift = past_shift()
+    person = make_user()
+    place(shift, person)
+    shift_services.record_attendance(shift.id, {person.id})
+    shift_services.record_attendance(shift.id, {person.id})
+    assert entries_of(person.id) == [(EntryKind.EARN, 250)]
+
+
+def test_corrected_to_no_show_appends_a_reversal_and_back_earns_again(in_app, past_shift, place, make_user):
+    # Bug caught: a correction editing or deleting the earning instead of reversing it.
+    shift = past_shift()
+    person = make_user()
+    place(shift, person)
+    shift_services.record_attendance(shift.id, {person.id})
+    shift_services.record_attendance(shift.id, set())
+    shift_services.record_attendance(shift.id, {person.id})
+    assert entries_of(person.id) == [(EntryKind.EARN, 250), (EntryKind.REVERSAL, -250), (EntryKind.EARN, 250)]
+    assert services.balance(person.id) == 250
+
+
+def test_a_no_show_earns_nothing(in_app, past_shift, place, make_user):
+    # Bug caught: every place holder credited, not just those who came.
+    shift = past_shift()
+    came, absent = make_user(), make_user()
+    place(shift, came)
+    place(shift, absent)
+    shift_services.record_attendance(shift.id, {came.id})
+    assert entries_of(absent.id) == []
+    assert services.balance(came.id) == 250
+
+
+def test_the_admins_rate_for_the_kind_of_work_applies(in_app, station, past_shift, place, make_user):
+    # Bug caught: the rate of one kind applied to another, or the default ignoring the admin.
+    services.set_rates(station.id, {"shift:activity": 200, "shift:duty": 50})
+    activity, duty = past_shift(kind=ShiftKind.ACTIVITY), past_shift(kind=ShiftKind.DUTY, capacity=3)
+    person = make_user()
+    place(activity, person)
+    shift_services.record_attendance(activity.id, {person.id})
+    other = make_user()
+    place(duty, other)
+    shift_services.record_attendance(duty.id, {other.id})
+    assert services.balance(person.id) == 500  # 2.5 h × 2 credits
+    assert services.balance(other.id) == 125  # 2.5 h × 0.5 credits
+
+
+def test_a_change_of_rates_does_not_reprice_work_already_credited(
+    in_app, station, past_shift, place, make_user
+):
+    # Bug caught: re-saving an old shift's attendance after a rate change rewriting its credit.
+    shift, later = past_shift(), past_shift()
+    person = make_user()
+    place(shift, person)
+    place(later, person)
+    shift_services.record_attendance(shift.id, {person.id})
+    services.set_rates(station.id, {"shift:duty": 300})
+    shift_services.record_attendance(shift.id, set())
+    shift_services.record_attendance(shift.id, {person.id})
+    assert entries_of(person.id) == [(EntryKind.EARN, 250), (EntryKind.REVERSAL, -250), (EntryKind.EARN, 250)]
+    shift_services.record_attendance(later.id, {person.id})
+    assert services.balance(person.id) == 250 + 750, "new work earns at the new rate"
+
+
+def test_a_done_task_earns_its_minutes(app, make_task, make_user, read):
+    # Bug caught: the task's minutes not yet known when the state machine moves it to done.
+    person = make_user()
+    task = make_task(state=TaskState.DONE, assignee=person, kind=TaskKind.MEDICINE)
+    assert read(lambda s: entries_of(person.id)) == [(EntryKind.EARN, 50)]  # 30 minutes at 1 credit an hour
+    with app.app_context():
+        services.settle(db.session.get(type(task), task.id))
+        db.session.commit()
+    assert read(lambda s: entries_of(person.id)) == [(EntryKind.EARN, 50)], "settling again changes nothing"
+
+
+def test_a_task_not_done_earns_nothing(make_task, make_user, read):
+    # Bug caught: credit on acceptance or cancellation.
+    person = make_user()
+    make_task(state=TaskState.ACCEPTED, assignee=person)
+    make_task(state=TaskState.DECLINED, assignee=person)
+    assert read(lambda s: entries_of(person.id)) == []
+
+
+def test_entries_cannot_be_changed_or_deleted(in_app, credit, make_user):
+    # Bug caught: a code path "fixing" the ledger in place, which would erase its history.
+    entry = db.session.get(CreditEntry, credit(make_user(), 100).id)
+    entry.hundredths = 1000
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(CreditEntry, entry.id))
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    for statement in (sa.update(CreditEntry).values(hundredths=0), sa.delete(CreditEntry)):
+        with pytest.raises(LedgerIsAppendOnly):
+            db.session.execute(statement)
+        db.session.rollback()
+    assert db.session.scalar(sa.select(CreditEntry.hundredths)) == 100
+
+
+def test_redeeming_spends_credits_and_never_more_than_the_balance(in_app, station, credit, make_user):
+    # Bug caught: a redemption taking the balance below zero, or one recorded without a purpose.
+    person, staff = make_user(), make_user()
+    credit(person, 300)
+    services.redeem(station.id, person.id, 200, "给母亲理发", staff)
+    with pytest.raises(RuleViolation) as refused:
+        services.redeem(station.id, person.id, 101, "再理一次", staff)
+    assert refused.value.field == "credits" and "1" in refused.value.message
+    with pytest.raises(RuleViolation):
+        services.redeem(station.id, person.id, 50, "   ", staff)
+    assert entries_of(person.id) == [(EntryKind.EARN, 300), (EntryKind.REDEEM, -200)]
+    assert services.balance(person.id) == 100
+
+
+def test_redeeming_for_a_person_of_another_station_is_refused(
+    in_app, station, make_station, credit, make_user
+):
+    # Bug caught: staff of one station spending another station's volunteer's credits.
+    stranger, staff = make_user(station=make_station("别的驿站")), make_user()
+    credit(stranger, 300)
+    with pytest.raises(RuleViolation):
+        services.redeem(station.id, stranger.id, 100, "理发", staff)
+    assert services.balance(stranger.id) == 300
+
+
+def test_a_reversal_of_spent_credit_leaves_a_debt_that_blocks_redeeming(
+    in_app, station, past_shift, place, make_user
+):
+    # The documented choice: a correction is never refused; the balance shows what is owed.
+    shift = past_shift()
+    person, staff = make_user(), make_user()
+    place(shift, person)
+    shift_services.record_attendance(shift.id, {person.id})
+    services.redeem(station.id, person.id, 250, "上门理发", staff)
+    shift_services.record_attendance(shift.id, set())
+    assert services.balance(person.id) == -250
+    with pytest.raises(RuleViolation):
+        services.redeem(station.id, person.id, 1, "再兑", staff)
+
+
+def test_settle_does_nothing_for_a_place_still_confirmed(in_app, past_shift, place, make_user):
+    # Bug caught: crediting a place before attendance is recorded.
+    shift = past_shift()
+    person = make_user()
+    assignment = place(shift, person, AssignmentState.CONFIRMED)
+    assert services.settle(db.session.get(type(assignment), assignment.id)) == []
