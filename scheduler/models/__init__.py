@@ -1,5 +1,15 @@
 """All models, importable from one place: ``from scheduler.models import User``."""
 
+from scheduler.models.availability import (
+    DAY_PART_LABELS,
+    MAX_SHIFTS_PER_WEEK,
+    Availability,
+    DateAway,
+    DayPart,
+    Tag,
+    person_tag,
+    slot_bit,
+)
 from scheduler.models.core import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -77,10 +87,12 @@ __all__ = [
     "ACCESS_KIND_LABELS",
     "ASSIGNMENT_STATE_LABELS",
     "CHANNEL_LABELS",
+    "DAY_PART_LABELS",
     "DELIVERY_STATE_LABELS",
     "HELD_STATES",
     "KIND_LABELS",
     "MAX_CAPACITY",
+    "MAX_SHIFTS_PER_WEEK",
     "MIN_CAPACITY",
     "OPEN_REQUEST_STATES",
     "PENDING_STATES",
@@ -98,11 +110,14 @@ __all__ = [
     "AccessKind",
     "Assignment",
     "AssignmentState",
+    "Availability",
     "Beneficiary",
     "BeneficiaryAccess",
     "Building",
     "CalendarFeed",
     "Channel",
+    "DateAway",
+    "DayPart",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
@@ -123,6 +138,7 @@ __all__ = [
     "Station",
     "StationChannels",
     "StationScoped",
+    "Tag",
     "Task",
     "TaskBatch",
     "TaskEvent",
@@ -135,4 +151,6 @@ __all__ = [
     "enum_column",
     "new_reference",
     "new_token",
+    "person_tag",
+    "slot_bit",
 ]

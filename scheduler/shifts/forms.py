@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
-from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
+from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind, Tag
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -111,15 +111,30 @@ class ShiftFieldsForm(FlaskForm):
         validators=[ListedOrEmpty(_l("Choose one of this station's services."))],
         description=_l("The service of the menu this shift gives; residents see the dates of activities."),
     )
+    needs_tag_id = SelectField(
+        _l("Places needing a tag"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose one of this station's tags."))],
+        description=_l("e.g. at least one 党员 on 先锋驿站 duty."),
+    )
+    needs_tag_count = IntegerField(
+        _l("At least this many of its places"),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_CAPACITY)],
+        default=0,
+    )
     notes = TextAreaField(
         _l("Notes for the people on it"),
         filters=[strip_text],
         validators=[Optional(), Length(max=500), NoControlCharacters()],
     )
 
-    def __init__(self, services: list[Service], *args, **kwargs):
+    def __init__(self, services: list[Service], tags: list[Tag], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.service_id.choices = service_choices(services)
+        self.needs_tag_id.choices = [SelectChoice("", _l("No tag needed"))] + [
+            SelectChoice(tag.id, tag.name) for tag in tags
+        ]
 
     def details(self) -> ShiftDetails:
         return ShiftDetails(
@@ -132,6 +147,8 @@ class ShiftFieldsForm(FlaskForm):
             self_signup=self.self_signup.data,
             notes=self.notes.data or "",
             service_id=self.service_id.data,
+            needs_tag_id=self.needs_tag_id.data,
+            needs_tag_count=self.needs_tag_count.data if self.needs_tag_id.data else 0,
         )
 
 
@@ -162,8 +179,8 @@ class SeriesForm(ShiftFieldsForm):
         description=_l("Leave both empty for one time a day."),
     )
 
-    def __init__(self, services: list[Service], *args, **kwargs):
-        super().__init__(services, *args, **kwargs)
+    def __init__(self, services: list[Service], tags: list[Tag], *args, **kwargs):
+        super().__init__(services, tags, *args, **kwargs)
         if not self.is_submitted():
             next_monday = week_start(local_today()) + timedelta(days=7)
             self.first_day.data = self.first_day.data or next_monday
