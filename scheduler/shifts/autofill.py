@@ -19,12 +19,13 @@ from ortools.sat.python import cp_model
 # Loads count in quarter hours: CP-SAT works in integers.
 QUARTERS_PER_HOUR = 4
 SEED = 14
-# Two shared cores. Five stages of at most 1 + 4 × 0.45 s keep a month within 3 s. A stage that
+# Two shared cores. Five stages of at most 2 × 0.8 + 0.5 + 2 × 0.3 s keep a month within 3 s. A stage that
 # proves its optimum in time gives the same answer every run; one cut short by the clock
 # may differ between runs (the deterministic-time limit is the same for every run).
 WORKERS = 2
-FIRST_STAGE_SECONDS = 1.0  # filling places matters most: it gets the longest
-STAGE_SECONDS = 0.45
+FIRST_STAGE_SECONDS = 0.8  # filling places and the largest load matter most
+STAGE_SECONDS = 0.5
+LAST_STAGES_SECONDS = 0.3
 STAGE_DETERMINISTIC_TIME = 5.0
 
 
@@ -206,9 +207,13 @@ def propose(problem: Problem) -> Proposal:
                 model.Add(sum(vars_) <= person.max_per_week - person.week_counts.get(week, 0))
 
     stages = _Stages(model, choose)
-    stages.chosen = _warm_start(problem, people, candidates, load_before)
+    least_loaded_first = _warm_start(problem, people, candidates, load_before)
+    stages.chosen = least_loaded_first
     # 1: fill as many places as possible.
     stages.optimise(sum(choose.values()), maximise=True, seconds=FIRST_STAGE_SECONDS)
+    if sum(least_loaded_first.values()) == sum(stages.chosen.values()):
+        # The plain answer fills as many: sharing out starts from it, so never ends less fair.
+        stages.chosen = least_loaded_first
     # 2: the smallest largest monthly load among those who could be given something.
     horizon = max(load_before.values()) + sum(o.quarters * o.free for o in problem.openings)
     loads = []
@@ -219,15 +224,18 @@ def propose(problem: Problem) -> Proposal:
     largest, smallest = model.NewIntVar(0, horizon, "largest"), model.NewIntVar(0, horizon, "smallest")
     model.AddMaxEquality(largest, loads)
     model.AddMinEquality(smallest, loads)
-    stages.optimise(largest)
+    stages.optimise(largest, seconds=FIRST_STAGE_SECONDS)
     # 3: the smallest spread between the most and the least loaded.
     stages.optimise(largest - smallest)
     # 4: the same people on a weekly series as before, then building heads near their building.
     continuity = [var for (p, o), var in choose.items() if openings[o].series_id in people[p].series_ids]
     near_home = [var for (p, o), var in choose.items() if _near_home(people[p], openings[o])]
-    stages.optimise(sum(continuity) * (len(choose) + 1) + sum(near_home), maximise=True)
+    stages.optimise(
+        sum(continuity) * (len(choose) + 1) + sum(near_home), maximise=True, seconds=LAST_STAGES_SECONDS
+    )
     # 5: among equals, hours go to whoever had fewer before (the spread alone ignores the middle).
-    stages.optimise(sum(load_before[p] * openings[o].quarters * var for (p, o), var in choose.items()))
+    lighter_first = sum(load_before[p] * openings[o].quarters * var for (p, o), var in choose.items())
+    stages.optimise(lighter_first, seconds=LAST_STAGES_SECONDS)
 
     lines = [
         Line(
