@@ -232,3 +232,8 @@ class AssignForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     # Nobody ticked sends no field at all: that is an empty list, not a missing one.
     attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True, default=())
+
+
+class AutofillForm(FlaskForm):
+    # Each ticked line is "shift id-person id"; lines the proposal did not make are skipped on apply.
+    lines = MultiCheckboxField(_l("Proposed places"), coerce=str, validate_choice=False, default=())
