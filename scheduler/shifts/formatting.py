@@ -42,5 +42,9 @@ def local_month(moment: datetime) -> str:
 
 def register_filters(state) -> None:
     state.app.jinja_env.filters.update(
-        day_label=day_label, shift_time=shift_time, shift_hours=shift_hours, hours=hours, local_month=local_month
+        day_label=day_label,
+        shift_time=shift_time,
+        shift_hours=shift_hours,
+        hours=hours,
+        local_month=local_month,
     )

@@ -1,10 +1,11 @@
 """The auto-fill page of a week and of a series-month, and applying what the secretary keeps."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 
+from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     Assignment,
@@ -77,7 +78,7 @@ def test_proposal_offers_only_people_free_then_and_applies_the_ticked_ones_waiti
 
 
 def test_nobody_away_that_day_or_already_at_their_most_shifts_is_proposed(
-    app, admin_client, make_user, make_shift
+    app, admin_client, make_user, make_shift, place
 ):
     """Catches: dates away or most-shifts-per-week left out of what the page reads."""
     wednesday = this_week(2, time(14), weeks=NEXT_WEEK)
@@ -96,13 +97,7 @@ def test_nobody_away_that_day_or_already_at_their_most_shifts_is_proposed(
     busy_week = make_user(Role.VOLUNTEER)
     free_on(app, busy_week, (2, DayPart.AFTERNOON), most=1)
     other = make_shift(starts_at=this_week(4, time(9), weeks=NEXT_WEEK), capacity=1)
-    with app.app_context():
-        db.session.add(
-            Assignment(
-                shift_id=other.id, station_id=other.station_id, user_id=busy_week.id, state="confirmed"
-            )
-        )
-        db.session.commit()
+    place(other, busy_week)
 
     html = admin_client.get(week_url()).get_data(as_text=True)
     assert lines_of(html) == []
@@ -165,10 +160,6 @@ def test_htmx_gets_the_panel_for_the_board(app, admin_client, make_shift):
 
 def test_shifts_within_the_cut_off_are_never_proposed(app, admin_client, make_user, make_shift):
     """Catches: auto-fill putting people on a shift about to start (WITHDRAW_CUTOFF_HOURS)."""
-    soon = make_shift(starts_at=this_week(0, weeks=0).replace(year=date.today().year) + timedelta(days=400))
-    del soon  # a far shift is fine; the near one below is the case
-    from scheduler.database import utcnow
-
     near = make_shift(starts_at=utcnow() + timedelta(hours=2))
     make_user(Role.VOLUNTEER)
     html = admin_client.get(
