@@ -12,7 +12,7 @@ bp = Blueprint("shifts", __name__)
 bp.record_once(register_filters)
 add_nav_item(bp, "shifts.board", _l("Shifts"), STAFF_ROLES, order=20)
 
-from scheduler.shifts import autofill_routes, routes, volunteer  # noqa: E402,F401
+from scheduler.shifts import autofill_routes, availability_routes, routes, volunteer  # noqa: E402,F401
 from scheduler.shifts.home import staff_overview  # noqa: E402
 from scheduler.shifts.queries import shift_feed_events  # noqa: E402
 

@@ -20,7 +20,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
-from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind, Tag
+from scheduler.models import (
+    MAX_CAPACITY,
+    MAX_SHIFTS_PER_WEEK,
+    MIN_CAPACITY,
+    SHIFT_KIND_LABELS,
+    DayPart,
+    Service,
+    ShiftKind,
+    Tag,
+)
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -237,3 +246,48 @@ class AttendanceForm(FlaskForm):
 class AutofillForm(FlaskForm):
     # Each ticked line is "shift id-person id"; lines the proposal did not make are skipped on apply.
     lines = MultiCheckboxField(_l("Proposed places"), coerce=str, validate_choice=False, default=())
+
+
+class AvailabilityForm(FlaskForm):
+    """When a person can usually serve: a box per weekday and part of the day."""
+
+    slots = MultiCheckboxField(_l("When I can usually serve"), coerce=int, default=())
+    max_per_week = IntegerField(
+        _l("At most this many shifts a week"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_SHIFTS_PER_WEEK)],
+        description=_l("Leave empty for no limit."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots.choices = [
+            SelectChoice(weekday * len(DayPart) + part, f"{WEEKDAY_CHOICES[weekday].label}{part.label}")
+            for weekday in range(7)
+            for part in DayPart
+        ]
+
+    def slot_bits(self) -> int:
+        return sum(1 << index for index in self.slots.data)
+
+
+class DateAwayForm(FlaskForm):
+    first_day = DateField(_l("Away from"), validators=[InputRequired(), PlannableDate()])
+    last_day = DateField(_l("Until"), validators=[InputRequired(), PlannableDate()])
+    note = StringField(
+        _l("Why (optional)"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=100), NoControlCharacters()],
+        description=_l("e.g. travel, hospital, looking after grandchildren"),
+    )
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(
+        _l("Tags"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=250), NoControlCharacters()],
+        description=_l("Separated by spaces, e.g. 党员 理发 医护. Shifts can ask for people with a tag."),
+    )
+
+    def names(self) -> list[str]:
+        return (self.tags.data or "").replace("，", " ").replace(",", " ").split()
