@@ -129,7 +129,7 @@ class ShiftFieldsForm(FlaskForm):
     )
     needs_tag_count = IntegerField(
         _l("At least this many of its places"),
-        validators=[InputRequired(), NumberRange(min=0, max=MAX_CAPACITY)],
+        validators=[Optional(), NumberRange(min=0, max=MAX_CAPACITY)],
         default=0,
     )
     notes = TextAreaField(
@@ -157,7 +157,7 @@ class ShiftFieldsForm(FlaskForm):
             notes=self.notes.data or "",
             service_id=self.service_id.data,
             needs_tag_id=self.needs_tag_id.data,
-            needs_tag_count=self.needs_tag_count.data if self.needs_tag_id.data else 0,
+            needs_tag_count=(self.needs_tag_count.data or 0) if self.needs_tag_id.data else 0,
         )
 
 

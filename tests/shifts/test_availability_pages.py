@@ -84,3 +84,26 @@ def test_staff_set_availability_and_tags_for_a_person_without_a_smartphone(app, 
 def test_a_volunteer_cannot_open_someone_elses_availability(volunteer_client, make_user):
     other = make_user(Role.VOLUNTEER)
     assert volunteer_client.get(f"/shifts/people/{other.id}/availability").status_code in (403, 404)
+
+
+def test_the_picker_shows_availability_and_never_offers_someone_away(
+    app, admin_client, make_user, make_shift
+):
+    """Catches: the picker offering a person on their dates away, or hiding what they said."""
+    from datetime import time
+
+    from tests.conftest import persist
+    from tests.shifts.conftest import this_week
+
+    shift = make_shift(starts_at=this_week(2, time(9), weeks=1))
+    away = make_user(Role.VOLUNTEER, display_name="出门了")
+    free = make_user(Role.VOLUNTEER, display_name="上午有空")
+    with app.app_context():
+        day = (shift.starts_at + timedelta(hours=8)).date()
+    persist(app, DateAway(user_id=away.id, station_id=away.station_id, first_day=day, last_day=day))
+    persist(
+        app, Availability(user_id=free.id, station_id=free.station_id, slots=slot_bit(2, DayPart.MORNING))
+    )
+    html = admin_client.get(f"/shifts/{shift.id}/picker").get_data(as_text=True)
+    assert "出门了" not in html
+    assert "上午有空" in html and ("通常这时有空" in html or "usually free then" in html)
