@@ -1,13 +1,15 @@
 """Setting availability, dates away and tags: by the person on their phone, and by staff for them."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Availability, DateAway, DayPart, Role, person_tag, slot_bit
 from scheduler.shifts.weeks import local_today
+from tests.conftest import persist
 from tests.forms import submit_form
+from tests.shifts.conftest import this_week
 
 
 def saved(app, person) -> Availability | None:
@@ -90,10 +92,6 @@ def test_the_picker_shows_availability_and_never_offers_someone_away(
     app, admin_client, make_user, make_shift
 ):
     """Catches: the picker offering a person on their dates away, or hiding what they said."""
-    from datetime import time
-
-    from tests.conftest import persist
-    from tests.shifts.conftest import this_week
 
     shift = make_shift(starts_at=this_week(2, time(9), weeks=1))
     away = make_user(Role.VOLUNTEER, display_name="出门了")
