@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -34,7 +35,7 @@ from scheduler.shifts.autofill import Opening, Person, Problem, Proposal, propos
 from scheduler.shifts.availability import PersonFacts, day_parts, people_facts
 from scheduler.shifts.queries import hours_by_person, station_people
 from scheduler.shifts.weeks import month_bounds, to_local, week_bounds, week_start
-from scheduler.tasks.dispatch import busy_user_ids
+from scheduler.tasks.dispatch import busy_spans
 
 # Continuity looks this far back for the series a person served on.
 CONTINUITY_WEEKS = 8
@@ -62,6 +63,7 @@ def _unfilled(station_id: int, *criteria) -> list[Shift]:
     shifts = db.session.scalars(
         sa.select(Shift)
         .where(Shift.station_id == station_id, open_to_autofill(utcnow()), *criteria)
+        .options(selectinload(Shift.assignments))
         .order_by(Shift.starts_at, Shift.id)
     )
     return [shift for shift in shifts if shift.is_unfilled]
@@ -119,13 +121,13 @@ def _series_served(station_id: int, before: datetime) -> dict[int, set[int]]:
     return served
 
 
-def _blocked(shift: Shift) -> frozenset[int]:
+def _blocked(shift: Shift, busy: list[tuple[int, datetime, datetime]]) -> frozenset[int]:
     """Busy then (another shift or a home visit), already on it, or declined it."""
-    busy = busy_user_ids(shift.station_id, shift.starts_at, shift.ends_at)
-    return frozenset(busy | {assignment.user_id for assignment in shift.assignments})
+    busy_then = {person for person, starts, ends in busy if starts < shift.ends_at and shift.starts_at < ends}
+    return frozenset(busy_then | {assignment.user_id for assignment in shift.assignments})
 
 
-def _opening(shift: Shift, tag_holders: set[int]) -> Opening:
+def _opening(shift: Shift, tag_holders: set[int], busy: list[tuple[int, datetime, datetime]]) -> Opening:
     weekday, parts = day_parts(shift)
     tagged_held = sum(1 for a in shift.place_holders if a.user_id in tag_holders)
     return Opening(
@@ -141,7 +143,7 @@ def _opening(shift: Shift, tag_holders: set[int]) -> Opening:
         tagged_needed=max(shift.needs_tag_count - tagged_held, 0) if shift.needs_tag_id else 0,
         series_id=shift.series_id,
         location=shift.location,
-        blocked=_blocked(shift),
+        blocked=_blocked(shift, busy),
     )
 
 
@@ -167,6 +169,7 @@ def make_plan(station_id: int, shifts: list[Shift]) -> Plan:
         for tag_id in person_facts.tag_ids:
             holders_of[tag_id].add(person_id)
     said = {person.id: facts.get(person.id) or PersonFacts() for person in people}
+    busy = busy_spans(station_id, shifts[0].starts_at, max(shift.ends_at for shift in shifts))
     problem = Problem(
         people=tuple(
             Person(
@@ -183,7 +186,7 @@ def make_plan(station_id: int, shifts: list[Shift]) -> Plan:
             )
             for person in people
         ),
-        openings=tuple(_opening(shift, holders_of.get(shift.needs_tag_id, set())) for shift in shifts),
+        openings=tuple(_opening(shift, holders_of.get(shift.needs_tag_id, set()), busy) for shift in shifts),
     )
     return Plan(
         shifts={shift.id: shift for shift in shifts},
