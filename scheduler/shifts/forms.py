@@ -271,8 +271,8 @@ class AvailabilityForm(FlaskForm):
 
 
 class DateAwayForm(FlaskForm):
-    first_day = DateField(_l("Away from"), validators=[InputRequired(), PlannableDate()])
-    last_day = DateField(_l("Until"), validators=[InputRequired(), PlannableDate()])
+    first_day = DateField(_l("First day away"), validators=[InputRequired(), PlannableDate()])
+    last_day = DateField(_l("Last day away"), validators=[InputRequired(), PlannableDate()])
     note = StringField(
         _l("Why (optional)"),
         filters=[strip_text],
