@@ -166,3 +166,40 @@ def test_shifts_within_the_cut_off_are_never_proposed(app, admin_client, make_us
         f"/shifts/week/{(near.starts_at + timedelta(hours=8)).date().isoformat()}/autofill"
     ).get_data(as_text=True)
     assert not any(line.startswith(f"{near.id}-") for line in lines_of(html))
+
+
+def test_a_series_carries_its_tag_need_to_every_shift_and_its_month_can_be_filled(
+    app, admin_client, make_user, station
+):
+    """Catches: a series' "at least N with tag" lost on the shifts it generates; the month page broken."""
+    tag = persist(app, Tag(station_id=station.id, name="党员"))
+    first = this_week(0, time(9), weeks=NEXT_WEEK)
+    with app.app_context():
+        monday = (first + timedelta(hours=8)).date()
+    response = submit_form(
+        admin_client,
+        "/shifts/series/new",
+        {
+            "title": "先锋驿站值班",
+            "weekdays": ["1", "3"],
+            "first_day": monday.isoformat(),
+            "last_day": (monday + timedelta(days=13)).isoformat(),
+            "extra_start": "",
+            "extra_end": "",
+            "needs_tag_id": str(tag.id),
+            "needs_tag_count": "1",
+            "capacity": "2",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        from scheduler.models import Shift, ShiftSeries
+
+        series = db.session.scalar(sa.select(ShiftSeries))
+        needs = set(db.session.execute(sa.select(Shift.needs_tag_id, Shift.needs_tag_count)).all())
+    assert (series.needs_tag_id, series.needs_tag_count) == (tag.id, 1)
+    assert needs == {(tag.id, 1)}
+    make_user(Role.VOLUNTEER)
+    page = admin_client.get(f"/shifts/series/{series.id}/autofill?month={monday:%Y-%m}")
+    assert page.status_code == 200
+    assert "党员" in page.get_data(as_text=True)  # nobody has the tag: the places say why
