@@ -160,7 +160,7 @@ def largest_load(problem: Problem, assignment, among: set[int]) -> int:
     return max(load.values(), default=0)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(st.integers(0, 2**32))
 def test_no_proposal_breaks_a_hard_rule_and_none_is_less_fair_than_greedy(seed):
     problem = random_problem(seed)
