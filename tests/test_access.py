@@ -5,7 +5,7 @@ whose roles the test reads from the view; a new route without either fails here.
 """
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from scheduler.models import (
     ServiceRequest,
     Shift,
     ShiftKind,
+    ShiftSeries,
     TaskKind,
     TaskState,
     User,
@@ -149,10 +150,23 @@ def records(app, station, make_user, make_task, station_admin):  # noqa: F811 (f
                 phone="13812340000",
             ),
         )
+        series = persist(
+            app,
+            ShiftSeries(
+                station_id=station.id,
+                title="驿站值班",
+                weekdays="1",
+                start_time=time(9),
+                end_time=time(11),
+                first_day=shift_start.date(),
+                last_day=shift_start.date(),
+            ),
+        )
         shift = persist(
             app,
             Shift(
                 station_id=station.id,
+                series_id=series.id,
                 title="驿站值班",
                 location="驿站",
                 kind=ShiftKind.DUTY,
@@ -208,6 +222,7 @@ def records(app, station, make_user, make_task, station_admin):  # noqa: F811 (f
             request_id=service_request.id,
             token=service_request.follow_token,
             shift_id=shift.id,
+            series_id=series.id,
             assignment_id=assignment.id,
             task_id=task.id,
             beneficiary_id=task.beneficiary_id,

@@ -1,5 +1,15 @@
 """All models, importable from one place: ``from scheduler.models import User``."""
 
+from scheduler.models.availability import (
+    DAY_PART_LABELS,
+    MAX_SHIFTS_PER_WEEK,
+    Availability,
+    DateAway,
+    DayPart,
+    Tag,
+    person_tag,
+    slot_bit,
+)
 from scheduler.models.core import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -88,6 +98,7 @@ __all__ = [
     "ACCESS_KIND_LABELS",
     "ASSIGNMENT_STATE_LABELS",
     "CHANNEL_LABELS",
+    "DAY_PART_LABELS",
     "DEFAULT_RATE",
     "DELIVERY_STATE_LABELS",
     "ENTRY_KIND_LABELS",
@@ -95,6 +106,7 @@ __all__ = [
     "HUNDREDTHS",
     "KIND_LABELS",
     "MAX_CAPACITY",
+    "MAX_SHIFTS_PER_WEEK",
     "MIN_CAPACITY",
     "OPEN_REQUEST_STATES",
     "PENDING_STATES",
@@ -112,6 +124,7 @@ __all__ = [
     "AccessKind",
     "Assignment",
     "AssignmentState",
+    "Availability",
     "Beneficiary",
     "BeneficiaryAccess",
     "Building",
@@ -120,6 +133,8 @@ __all__ = [
     "CheckInScan",
     "CreditEntry",
     "CreditRate",
+    "DateAway",
+    "DayPart",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
@@ -143,6 +158,7 @@ __all__ = [
     "Station",
     "StationChannels",
     "StationScoped",
+    "Tag",
     "Task",
     "TaskBatch",
     "TaskEvent",
@@ -155,4 +171,6 @@ __all__ = [
     "enum_column",
     "new_reference",
     "new_token",
+    "person_tag",
+    "slot_bit",
 ]

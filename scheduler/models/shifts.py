@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
+from scheduler.models.availability import Tag
 from scheduler.models.core import StationScoped, User, enum_column
 from scheduler.models.menu import Service
 
@@ -82,6 +83,9 @@ class ShiftSeries(StationScoped, db.Model):
     service_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("service.id", ondelete="SET NULL"), index=True
     )
+    # At least ``needs_tag_count`` of each shift's places go to people with this tag.
+    needs_tag_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tag.id", ondelete="SET NULL"))
+    needs_tag_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -113,11 +117,15 @@ class Shift(StationScoped, db.Model):
     notes: Mapped[str] = mapped_column(sa.String(500), default="")
     # The menu service this shift gives or staffs; residents see the dates of linked activities.
     service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service.id", ondelete="SET NULL"))
+    # At least ``needs_tag_count`` places go to people with this tag (e.g. one 党员).
+    needs_tag_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tag.id", ondelete="SET NULL"))
+    needs_tag_count: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     series: Mapped[ShiftSeries | None] = relationship()
     service: Mapped[Service | None] = relationship()
+    needs_tag: Mapped[Tag | None] = relationship()
     assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="shift", order_by="Assignment.id", passive_deletes=True
     )

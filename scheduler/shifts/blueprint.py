@@ -12,7 +12,13 @@ bp = Blueprint("shifts", __name__)
 bp.record_once(register_filters)
 add_nav_item(bp, "shifts.board", _l("Shifts"), STAFF_ROLES, order=20)
 
-from scheduler.shifts import check_in_routes, routes, volunteer  # noqa: E402,F401
+from scheduler.shifts import (  # noqa: E402,F401
+    autofill_routes,
+    availability_routes,
+    check_in_routes,
+    routes,
+    volunteer,
+)
 from scheduler.shifts.home import staff_overview  # noqa: E402
 from scheduler.shifts.queries import shift_feed_events  # noqa: E402
 

@@ -35,7 +35,17 @@ def hours(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
+def local_month(moment: datetime) -> str:
+    """2026-03: the local month a moment falls in, as month links name it."""
+    return to_local(moment).strftime("%Y-%m")
+
+
 def register_filters(state) -> None:
     state.app.jinja_env.filters.update(
-        day_label=day_label, shift_time=shift_time, shift_hours=shift_hours, hours=hours, clock=clock
+        day_label=day_label,
+        shift_time=shift_time,
+        shift_hours=shift_hours,
+        hours=hours,
+        clock=clock,
+        local_month=local_month,
     )

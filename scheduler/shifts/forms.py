@@ -20,7 +20,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
-from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
+from scheduler.models import (
+    MAX_CAPACITY,
+    MAX_SHIFTS_PER_WEEK,
+    MIN_CAPACITY,
+    SHIFT_KIND_LABELS,
+    DayPart,
+    Service,
+    ShiftKind,
+    Tag,
+)
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -111,15 +120,30 @@ class ShiftFieldsForm(FlaskForm):
         validators=[ListedOrEmpty(_l("Choose one of this station's services."))],
         description=_l("The service of the menu this shift gives; residents see the dates of activities."),
     )
+    needs_tag_id = SelectField(
+        _l("Places needing a tag"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[ListedOrEmpty(_l("Choose one of this station's tags."))],
+        description=_l("e.g. at least one 党员 on 先锋驿站 duty."),
+    )
+    needs_tag_count = IntegerField(
+        _l("At least this many of its places"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_CAPACITY)],
+        default=0,
+    )
     notes = TextAreaField(
         _l("Notes for the people on it"),
         filters=[strip_text],
         validators=[Optional(), Length(max=500), NoControlCharacters()],
     )
 
-    def __init__(self, services: list[Service], *args, **kwargs):
+    def __init__(self, services: list[Service], tags: list[Tag], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.service_id.choices = service_choices(services)
+        self.needs_tag_id.choices = [SelectChoice("", _l("No tag needed"))] + [
+            SelectChoice(tag.id, tag.name) for tag in tags
+        ]
 
     def details(self) -> ShiftDetails:
         return ShiftDetails(
@@ -132,6 +156,8 @@ class ShiftFieldsForm(FlaskForm):
             self_signup=self.self_signup.data,
             notes=self.notes.data or "",
             service_id=self.service_id.data,
+            needs_tag_id=self.needs_tag_id.data,
+            needs_tag_count=(self.needs_tag_count.data or 0) if self.needs_tag_id.data else 0,
         )
 
 
@@ -162,8 +188,8 @@ class SeriesForm(ShiftFieldsForm):
         description=_l("Leave both empty for one time a day."),
     )
 
-    def __init__(self, services: list[Service], *args, **kwargs):
-        super().__init__(services, *args, **kwargs)
+    def __init__(self, services: list[Service], tags: list[Tag], *args, **kwargs):
+        super().__init__(services, tags, *args, **kwargs)
         if not self.is_submitted():
             next_monday = week_start(local_today()) + timedelta(days=7)
             self.first_day.data = self.first_day.data or next_monday
@@ -215,3 +241,53 @@ class AssignForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     # Nobody ticked sends no field at all: that is an empty list, not a missing one.
     attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True, default=())
+
+
+class AutofillForm(FlaskForm):
+    # Each ticked line is "shift id-person id"; lines the proposal did not make are skipped on apply.
+    lines = MultiCheckboxField(_l("Proposed places"), coerce=str, validate_choice=False, default=())
+
+
+class AvailabilityForm(FlaskForm):
+    """When a person can usually serve: a box per weekday and part of the day."""
+
+    slots = MultiCheckboxField(_l("When I can usually serve"), coerce=int, default=())
+    max_per_week = IntegerField(
+        _l("At most this many shifts a week"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_SHIFTS_PER_WEEK)],
+        description=_l("Leave empty for no limit."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots.choices = [
+            SelectChoice(weekday * len(DayPart) + part, f"{WEEKDAY_CHOICES[weekday].label}{part.label}")
+            for weekday in range(7)
+            for part in DayPart
+        ]
+
+    def slot_bits(self) -> int:
+        return sum(1 << index for index in self.slots.data)
+
+
+class DateAwayForm(FlaskForm):
+    first_day = DateField(_l("First day away"), validators=[InputRequired(), PlannableDate()])
+    last_day = DateField(_l("Last day away"), validators=[InputRequired(), PlannableDate()])
+    note = StringField(
+        _l("Why (optional)"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=100), NoControlCharacters()],
+        description=_l("e.g. travel, hospital, looking after grandchildren"),
+    )
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(
+        _l("Tags"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=250), NoControlCharacters()],
+        description=_l("Separated by spaces, e.g. 党员 理发 医护. Shifts can ask for people with a tag."),
+    )
+
+    def names(self) -> list[str]:
+        return (self.tags.data or "").replace("，", " ").replace(",", " ").split()

@@ -21,6 +21,7 @@ from scheduler.models import (
     Shift,
     ShiftKind,
     ShiftSeries,
+    Tag,
     User,
     WaitlistEntry,
 )
@@ -60,6 +61,8 @@ class ShiftDetails:
     self_signup: bool
     notes: str = ""
     service_id: int | None = None
+    needs_tag_id: int | None = None
+    needs_tag_count: int = 0
 
     def check(self, station_id: int) -> None:
         if not MIN_CAPACITY <= self.capacity <= MAX_CAPACITY:
@@ -73,6 +76,14 @@ class ShiftDetails:
             sa.select(Service.station_id).where(Service.id == self.service_id)
         ):
             raise RuleViolation(_("Choose one of this station's services."), field="service_id")
+        if self.needs_tag_id is not None and station_id != db.session.scalar(
+            sa.select(Tag.station_id).where(Tag.id == self.needs_tag_id)
+        ):
+            raise RuleViolation(_("Choose one of this station's tags."), field="needs_tag_id")
+        if self.needs_tag_count > (self.capacity if self.needs_tag_id else 0):
+            raise RuleViolation(
+                _("Choose a tag, and at most as many places as the shift has."), field="needs_tag_count"
+            )
 
     def new_shift(self, station_id: int, day: date, series_id: int | None = None) -> Shift:
         starts_at, ends_at = local_span(day, self.start, self.end)
@@ -88,6 +99,8 @@ class ShiftDetails:
             self_signup=self.self_signup,
             notes=self.notes,
             service_id=self.service_id,
+            needs_tag_id=self.needs_tag_id,
+            needs_tag_count=self.needs_tag_count,
         )
 
 
@@ -134,6 +147,8 @@ def create_series(
                 first_day=first_day,
                 last_day=last_day,
                 service_id=details.service_id,
+                needs_tag_id=details.needs_tag_id,
+                needs_tag_count=details.needs_tag_count,
             )
             db.session.add(series)
             db.session.flush()
@@ -200,8 +215,11 @@ def update_shift(shift_id: int, day: date, details: ShiftDetails, later_too: boo
             each.starts_at, each.ends_at = starts_at, ends_at
             each.capacity, each.self_signup, each.notes = details.capacity, details.self_signup, details.notes
             each.service_id = details.service_id
+            each.needs_tag_id, each.needs_tag_count = details.needs_tag_id, details.needs_tag_count
         if later_too and shift.series is not None:
             shift.series.service_id = details.service_id
+            shift.series.needs_tag_id = details.needs_tag_id
+            shift.series.needs_tag_count = details.needs_tag_count
         db.session.flush()
         by_id = {each.id: each for each in moved}
         for assignment in place_holders(moved):
@@ -309,6 +327,8 @@ def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
                     self_signup=source.self_signup,
                     notes=source.notes,
                     service_id=source.service_id,
+                    needs_tag_id=source.needs_tag_id,
+                    needs_tag_count=source.needs_tag_count,
                 )
                 db.session.add(target)
                 db.session.flush()

@@ -23,6 +23,7 @@ from scheduler.models import (
     User,
     WaitlistEntry,
 )
+from scheduler.shifts.availability import free_times_text, people_facts
 from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
 
 # States whose hours count as planned or done work when sharing work fairly.
@@ -185,6 +186,7 @@ class Candidate:
     no_shows: int
     busy_with: Shift | None = None
     on_this_shift: Assignment | None = None
+    usually: str = ""  # what they said about being free then (see free_times_text)
 
     @property
     def can_be_assigned(self) -> bool:
@@ -206,6 +208,8 @@ def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
     since, until = month_bounds(to_local(shift.starts_at).date())
     month_hours = hours_by_person(shift.station_id, WORKING_STATES, since, until)
     no_shows = no_show_counts(shift.station_id)
+    day = to_local(shift.starts_at).date()
+    facts = people_facts(shift.station_id, day, day)
     needle = search.strip().lower()
     candidates = [
         Candidate(
@@ -214,8 +218,11 @@ def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
             no_shows=no_shows.get(person.id, 0),
             busy_with=busy.get(person.id),
             on_this_shift=on_shift.get(person.id),
+            usually=free_times_text(facts.get(person.id), shift),
         )
         for person in people
+        # Someone away that day is never offered (unless already on the shift).
+        if not (person.id in facts and facts[person.id].is_away(day) and person.id not in on_shift)
         if not needle
         or needle in person.display_name.lower()
         or needle in person.username

@@ -14,6 +14,7 @@ from scheduler.models import STAFF_ROLES, STATION_AREAS, Assignment, AssignmentS
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts import planning, services
+from scheduler.shifts.availability import station_tags
 from scheduler.shifts.blueprint import bp
 from scheduler.shifts.forms import (
     SCOPE_LATER,
@@ -190,7 +191,7 @@ def detail(shift_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new_shift():
-    form = ShiftForm(station_services())
+    form = ShiftForm(station_services(), station_tags(current_station_id()))
     if not form.is_submitted():
         form.day.data = parse_day(request.args.get("day", "")) or local_today()
     if form.validate_on_submit():
@@ -213,7 +214,7 @@ def new_shift():
 @bp.route("/series/new", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def new_series():
-    form = SeriesForm(station_services())
+    form = SeriesForm(station_services(), station_tags(current_station_id()))
     if form.validate_on_submit():
         try:
             shifts = planning.create_series(
@@ -238,7 +239,7 @@ def new_series():
 @roles_required(*STAFF_ROLES)
 def edit(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
-    form = ShiftForm(station_services(), obj=shift)
+    form = ShiftForm(station_services(), station_tags(shift.station_id), obj=shift)
     if not form.is_submitted():
         starts, ends = to_local(shift.starts_at), to_local(shift.ends_at)
         form.day.data, form.start.data, form.end.data = starts.date(), starts.time(), ends.time()

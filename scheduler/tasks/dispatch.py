@@ -13,6 +13,7 @@ from scheduler.models import (
     Assignment,
     Kind,
     Role,
+    Shift,
     Task,
     User,
 )
@@ -42,23 +43,30 @@ def busy_user_ids(
 ) -> set[int]:
     """Everyone of the station holding a task or a shift place that overlaps [start, end).
 
-    The one definition of "not free" for the dispatch picker.
+    The one definition of "not free" for the dispatch picker (and, span by span, for auto-fill).
     """
-    query = sa.select(Task.assignee_id).where(
+    return {user_id for user_id, _starts, _ends in busy_spans(station_id, start, end, exclude_task_id)}
+
+
+def busy_spans(
+    station_id: int, start: datetime, end: datetime, exclude_task_id: int | None = None
+) -> list[tuple[int, datetime, datetime]]:
+    """(person, start, end) of every task and shift place held overlapping [start, end); two queries."""
+    query = sa.select(Task.assignee_id, Task.starts_at, Task.ends_at).where(
         Task.station_id == station_id,
         Task.state.in_(HELD_STATES),
+        Task.assignee_id.is_not(None),
         Task.starts_at < end,
         Task.ends_at > start,
     )
     if exclude_task_id is not None:
         query = query.where(Task.id != exclude_task_id)
-    on_tasks = {user_id for user_id in db.session.scalars(query) if user_id is not None}
-    on_shifts = set(
-        db.session.scalars(
-            Assignment.places_held_between(station_id, start, end).with_only_columns(Assignment.user_id)
-        )
+    on_shifts = Assignment.places_held_between(station_id, start, end).with_only_columns(
+        Assignment.user_id, Shift.starts_at, Shift.ends_at
     )
-    return on_tasks | on_shifts
+    return [tuple(row) for row in db.session.execute(query)] + [
+        tuple(row) for row in db.session.execute(on_shifts)
+    ]
 
 
 @dataclass(frozen=True)

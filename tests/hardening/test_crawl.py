@@ -33,6 +33,7 @@ from scheduler.models import (
     Service,
     ServiceRequest,
     Shift,
+    ShiftSeries,
     Task,
     TaskBatch,
     TaskState,
@@ -152,6 +153,8 @@ def path_values(site, role: str) -> dict:
                 .where(Shift.starts_at > now, Shift.cancelled_at.is_(None))
                 .order_by(Shift.starts_at)
             ),
+            "series_id": first(sa.select(ShiftSeries.id).order_by(ShiftSeries.id)),
+            "away_id": 1,  # only a POST route uses it
             "assignment_id": own_assignment or 1,
             "request_id": first(sa.select(ServiceRequest.id).order_by(ServiceRequest.id)),
             "follow_token": first(sa.select(ServiceRequest.follow_token).order_by(ServiceRequest.id)),

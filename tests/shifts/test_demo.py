@@ -77,3 +77,24 @@ def test_demo_classes_are_linked_to_their_menu_services_and_residents_see_their_
     html = app.test_client().get(f"/s/haiyuan-lidu/services/{paper_cutting}").get_data(as_text=True)
     assert "近期活动安排" in html
     assert '周一 14:30–16:00</time> <span class="place">· 时光忆站</span>' in html
+
+
+def test_auto_fill_on_the_demo_proposes_next_week_within_the_rules(runner, app):
+    """Catches: demo people without availability or tags, so auto-fill has nothing sensible to show."""
+    import re
+    from datetime import timedelta
+
+    from scheduler.demo import DEFAULT_DEMO_PASSWORD
+    from scheduler.extensions import db
+    from scheduler.models import Tag
+    from scheduler.shifts.weeks import local_today, week_start
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Tag.id))) == 3
+        next_monday = week_start(local_today()) + timedelta(days=7)
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "secretary", "password": DEFAULT_DEMO_PASSWORD})
+    html = client.get(f"/shifts/week/{next_monday.isoformat()}/autofill").get_data(as_text=True)
+    assert len(re.findall(r'name="lines"', html)) >= 5
+    assert "本月" in html
