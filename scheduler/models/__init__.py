@@ -1,5 +1,6 @@
 """All models, importable from one place: ``from scheduler.models import User``."""
 
+from scheduler.models.board import BoardListing, ConsentRecord, ConsentSubject
 from scheduler.models.core import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -99,10 +100,13 @@ __all__ = [
     "Assignment",
     "AssignmentState",
     "Beneficiary",
+    "BoardListing",
     "BeneficiaryAccess",
     "Building",
     "CalendarFeed",
     "Channel",
+    "ConsentRecord",
+    "ConsentSubject",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
