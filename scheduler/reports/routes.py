@@ -20,7 +20,6 @@ from scheduler.reports.months import (
     previous_month,
     this_month,
 )
-from scheduler.shifts.weeks import month_bounds
 from scheduler.spreadsheets import XLSX_TYPE, download
 
 
@@ -67,7 +66,7 @@ def report_page(first: date):
 @roles_required(*STAFF_ROLES)
 def hours_download(month: str):
     first = month_or_404(month)
-    rows = volunteer_hours(current_station_id(), *month_bounds(first))
+    rows = volunteer_hours(current_station_id(), first)
     key = month_key(first)
     return download(
         hours_csv(rows),
