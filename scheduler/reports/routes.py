@@ -20,6 +20,7 @@ from scheduler.reports.months import (
     previous_month,
     this_month,
 )
+from scheduler.reports.trend import monthly_trend, trend_charts
 from scheduler.spreadsheets import XLSX_TYPE, download
 
 
@@ -52,6 +53,7 @@ def report_page(first: date):
             "reports/month.html",
             block="report",
             report=monthly_report(current_station_id(), first),
+            charts=trend_charts(monthly_trend(current_station_id(), first)),
             previous=previous_month(first),
             following=next_month(first),
             current=this_month(),
