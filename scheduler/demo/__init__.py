@@ -4,7 +4,7 @@ Each area adds its seeder to ``SEEDERS``; every seeder is idempotent, looking it
 records up by natural keys before creating them, so ``seed-demo`` can run again.
 """
 
-from scheduler.demo import community, menu, requests, shifts, visits
+from scheduler.demo import board, community, menu, requests, shifts, visits
 from scheduler.demo.community import DEMO_STATION_SLUG
 
 __all__ = ["DEFAULT_DEMO_PASSWORD", "DEMO_LOGINS", "DEMO_STATION_SLUG", "seed_demo"]
@@ -20,7 +20,7 @@ DEMO_LOGINS = [
     ("property01", "物业人员 volunteer"),
 ]
 
-SEEDERS = [community.seed, menu.seed, requests.seed, shifts.seed, visits.seed]
+SEEDERS = [community.seed, menu.seed, requests.seed, shifts.seed, visits.seed, board.seed]
 
 
 def seed_demo(password: str = DEFAULT_DEMO_PASSWORD) -> None:
