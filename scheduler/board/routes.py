@@ -14,7 +14,7 @@ from scheduler.board.services import board_listing, consent_history, set_board_c
 from scheduler.menu.services import get_public_station_or_404, public_scope_or_404
 from scheduler.models import STATION_ROLES, Role, User
 from scheduler.public_cache import Built, serve_public
-from scheduler.rendering import form_status, private, render
+from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts.weeks import local_today, month_bounds, week_bounds, week_start
 
@@ -69,10 +69,13 @@ def consent_page(person: User):
         else:
             if changed:
                 flash(_("Saved. The public board shows it now."), "success")
-            return redirect(request.path)
+            if not wants_fragment():
+                return redirect(request.path)
+            form = consent_form(person, current_user)  # as saved, for the form htmx swaps in
     return private(
         render(
             "board/consent.html",
+            block="consent_form",
             form=form,
             person=person,
             self_consent=person.id == current_user.id,

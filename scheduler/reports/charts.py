@@ -3,14 +3,14 @@
 Hand-made rather than pygal: four plain charts need bars, one line and an axis; a few
 dozen lines of arithmetic keep the page free of a dependency, of inline styles (our CSP
 forbids them; colours come from the stylesheet, so print and screen share them) and of
-scripts. The viewBox is as wide as a phone, so text drawn at 11 units reads at 360 px.
+scripts. The viewBox is about as wide as a chart on a 360 px phone, so 11-unit text stays legible.
 """
 
 import math
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 360, 190
-LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 22
+WIDTH, HEIGHT = 300, 170
+LEFT, RIGHT, TOP, BOTTOM = 28, 4, 8, 20
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TICKS = 4
 
@@ -58,12 +58,12 @@ class Chart:
 
 
 def nice_top(largest: float) -> float:
-    """The axis' top: 1, 2, 2.5 or 5 times a power of ten, at or above the largest value."""
+    """The axis top: ``TICKS`` round steps (1, 2, 2.5, 3, 4 or 5 × a power of ten) reaching the largest."""
     if largest <= 0:
         return TICKS
     step = largest / TICKS
     power = 10 ** math.floor(math.log10(step))
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 2, 2.5, 3, 4, 5, 10):
         if factor * power >= step:
             return factor * power * TICKS
     return largest  # unreachable: factor 10 always suffices

@@ -7,8 +7,6 @@ few queries whatever the number of months, and the last month's point is the mon
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_skeleton
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from scheduler.reports.charts import Chart, Series, bar_chart, line_chart
@@ -54,7 +52,8 @@ def monthly_trend(station_id: int, last: date, count: int = TREND_MONTHS) -> lis
 
 def trend_charts(points: list[MonthPoint]) -> list[Chart]:
     """The four charts of the report, each drawn from the trend's points (so from the tables' functions)."""
-    months = [format_skeleton("MMM", point.month, locale=get_locale()) for point in points]
+    # Twelve labels under a phone-wide chart: the month's number fits; the table names it in full.
+    months = [str(point.month.month) for point in points]
     names = [month_label(point.month) for point in points]
 
     def series(label: str, css_class: str, figure, in_hours: bool = False) -> Series:
