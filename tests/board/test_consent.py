@@ -159,3 +159,14 @@ def test_never_a_residents_data(
     assert "张桂兰" in html
     for private in ("赵奶奶", "13611112222", "甲单元", "甲501", "钱大爷", "13633334444", "乙单元302"):
         assert private not in html
+
+
+def test_with_htmx_the_form_is_saved_in_place_and_says_so(client, head, head_client):
+    """Catches an htmx save answered with a redirect to a whole page swapped into the form."""
+    response = submit_form(head_client, "/me", {"listed": True}, htmx=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.lstrip().startswith('<form id="board-consent-form"')
+    assert re.search(r'<input(?=[^>]*name="listed")(?=[^>]*\bchecked\b)', html), "the box shows the saved choice"
+    assert "已保存，公示栏已更新。" in html
+    assert "张桂兰" in board_html(client)
