@@ -167,6 +167,8 @@ def test_with_htmx_the_form_is_saved_in_place_and_says_so(client, head, head_cli
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html and html.lstrip().startswith('<form id="board-consent-form"')
-    assert re.search(r'<input(?=[^>]*name="listed")(?=[^>]*\bchecked\b)', html), "the box shows the saved choice"
+    assert re.search(r'<input(?=[^>]*name="listed")(?=[^>]*\bchecked\b)', html), (
+        "the box shows the saved choice"
+    )
     assert "已保存，公示栏已更新。" in html
     assert "张桂兰" in board_html(client)
