@@ -102,6 +102,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from scheduler.auth.blueprint import bp as auth_bp
+    from scheduler.board.blueprint import bp as board_bp
     from scheduler.main.blueprint import bp as main_bp
     from scheduler.me.blueprint import bp as me_bp
     from scheduler.menu.blueprint import bp as menu_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(menu_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(people_bp, url_prefix="/people")

@@ -1,15 +1,15 @@
 """Public pages rendered once per station, language and data version, then served from a cache.
 
 After a notice in the residents' chat, hundreds of people scan the station's poster
-within minutes. The menu, the service pages and the station list change only when
-staff edit them, so each is rendered once per (address, station's ``public_version``,
+within minutes. The menu, the service pages, the station list and the public board
+(公示) change only when their data does, so each is rendered once per (address, station's ``public_version``,
 language, fragment or page), compressed once (br, gzip), and served from the cache
 with an ``ETag``; ``If-None-Match`` gets 304.
 
 - **The version cannot be forgotten.** A session listener bumps
   ``Station.public_version`` in the same transaction as every flush that adds, changes or
-  deletes what those pages show: the station's details, menu categories, services, and
-  shifts linked to a service (their dates are on the menu). Bulk UPDATE/DELETE
+  deletes what those pages show: the station's details, menu categories, services and
+  shifts (see ``SHOWN_RECORDS`` and ``SHOWN_FIELDS`` for the board's). Bulk UPDATE/DELETE
   statements on those tables bump every station's version.
 - **Nothing personal or session-bound is ever cached.** Only anonymous visitors (no
   signed-in user, no remember cookie, no flash message waiting) are served from the
@@ -17,7 +17,7 @@ with an ``ETag``; ``If-None-Match`` gets 304.
   (the language switch needs none, see ``main.set_language``), no flashes, no account
   menu. Signed-in staff get a fresh page (``Cache-Control: private``).
 - **Time.** A menu shows coming dates; an entry is good until the first date it shows
-  starts, then rendered again.
+  starts, then rendered again. The board's until its week or month ends.
 - **Where.** Per process by default (a bounded LRU); in Redis when ``REDIS_URL`` is set,
   so that several servers share one copy and its ETag.
 """
@@ -43,7 +43,20 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import CreditRate, Service, ServiceCategory, Shift, Station
+from scheduler.models import (
+    Assignment,
+    BoardListing,
+    Building,
+    CreditRate,
+    Service,
+    ServiceCategory,
+    ServiceRequest,
+    Shift,
+    Station,
+    Task,
+    User,
+    VisitRecord,
+)
 from scheduler.rendering import fragment_requested
 from scheduler.security import security_headers
 
@@ -58,29 +71,46 @@ IN_PROCESS_ENTRIES = 256
 # The version ---------------------------------------------------------------------------
 
 
-def _linked_to_service(shift: Shift) -> bool:
-    history = sa.inspect(shift).attrs.service_id.history
-    return shift.service_id is not None or any(value is not None for value in history.deleted)
+# Shown whole: any change to one changes a public page.
+SHOWN_RECORDS = (Service, ServiceCategory, Shift, Assignment, Building, BoardListing, VisitRecord, CreditRate)
+# Shown in part (scheduler/board): a person's name, kind, building and phone; a task's being
+# done; a request's being done and rated. Other changes (a login time, a note) leave the pages be.
+SHOWN_FIELDS = {
+    User: ("display_name", "phone", "kind", "building_id", "active", "station_id"),
+    Task: ("state",),
+    ServiceRequest: ("state", "done_at", "rating"),
+}
 
 
-def _station_of(record) -> int | None:
-    """The station whose public pages show ``record``, or None when they do not show it."""
+def _station_of(record, deleted: bool = False) -> int | None:
+    """The station whose public pages show ``record``, or None when they do not show it.
+
+    The menu shows the station, its categories, services and their activities' dates; the
+    board (公示) its buildings, the people listed with consent, the week's duty roster and
+    the month's figures (attended places, done home services, done and rated requests).
+    """
     if isinstance(record, Station):
         return record.id
-    if isinstance(record, Service | ServiceCategory | CreditRate):
+    if isinstance(record, SHOWN_RECORDS):
         return record.station_id
-    if isinstance(record, Shift) and _linked_to_service(record):
+    fields = SHOWN_FIELDS.get(type(record))
+    if fields is not None and (
+        deleted or any(sa.inspect(record).attrs[name].history.has_changes() for name in fields)
+    ):
         return record.station_id
     return None
 
 
-PUBLIC_TABLES = frozenset(model.__table__ for model in (Station, ServiceCategory, Service, Shift, CreditRate))
+PUBLIC_TABLES = frozenset(model.__table__ for model in (Station, *SHOWN_RECORDS, *SHOWN_FIELDS))
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _bump_public_versions(session, flush_context):
-    changed = [*session.new, *session.deleted, *(r for r in session.dirty if session.is_modified(r))]
-    stations = {station_id for record in changed if (station_id := _station_of(record)) is not None}
+    changed = [*session.new, *(r for r in session.dirty if session.is_modified(r))]
+    stations = {_station_of(record) for record in changed} | {
+        _station_of(record, deleted=True) for record in session.deleted
+    }
+    stations.discard(None)
     if stations:
         session.connection().execute(
             sa.update(Station.__table__)

@@ -49,6 +49,7 @@ PUBLIC_ENDPOINTS = {
     "menu.station_menu",
     "menu.service_page",
     "menu.poster",
+    "board.board",
     "menu.request_service",
     "menu.follow_up",
     "menu.rate",

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.models import (
     Beneficiary,
+    BoardListing,
     Building,
     Notice,
     Role,
@@ -39,6 +40,7 @@ FORMS = {
     "auth": (None, "/auth/login", {"username": "{username}", "password": TEST_PASSWORD}, None, None, None),
     "main": (Role.VOLUNTEER, "/me", {}, "/language", "language=en", None),
     "me": (Role.VOLUNTEER, "/me", {}, "/me/notices/{notice_id}/dismiss", None, None),
+    "board": (Role.VOLUNTEER, "/me/board", {"listed": "y"}, None, None, (BoardListing, None, None)),
     "menu": (
         Role.COORDINATOR,
         "/menu/services/new",

@@ -44,6 +44,8 @@ PAGES = [
     (Role.ADMIN, "/tasks/new"),
     (Role.ADMIN, "/tasks/check-all/new"),
     (Role.ADMIN, "/requests/new"),
+    (Role.ADMIN, "/people/{user.id}/board"),
+    (Role.VOLUNTEER, "/me/board"),
 ]
 
 

@@ -64,6 +64,8 @@ STAFF_PAGES_WITH_PERSONAL_DATA = [
     # (who, address, a personal datum the page shows)
     (Role.ADMIN, "/people/", VOLUNTEER_NAME),
     (Role.ADMIN, "/people/{volunteer}/edit", "13900001234"[:3]),
+    (Role.ADMIN, "/people/{volunteer}/board", VOLUNTEER_NAME),
+    (Role.VOLUNTEER, "/me/board", None),
     (Role.ADMIN, "/menu/", VOLUNTEER_NAME),
     (Role.ADMIN, "/menu/services/{service}", VOLUNTEER_NAME),
     (Role.ADMIN, "/menu/services/{service}/edit", "13900001234"),

@@ -1,7 +1,7 @@
 """check-in scans and times, the time bank ledger and rates
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-30 10:00:51.197846
 
 """
@@ -14,7 +14,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

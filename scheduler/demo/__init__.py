@@ -4,7 +4,7 @@ Each area adds its seeder to ``SEEDERS``; every seeder is idempotent, looking it
 records up by natural keys before creating them, so ``seed-demo`` can run again.
 """
 
-from scheduler.demo import availability, community, menu, requests, shifts, timebank, visits
+from scheduler.demo import availability, board, community, menu, requests, shifts, timebank, visits
 from scheduler.demo.community import DEMO_STATION_SLUG
 
 __all__ = ["DEFAULT_DEMO_PASSWORD", "DEMO_LOGINS", "DEMO_STATION_SLUG", "seed_demo"]
@@ -28,6 +28,7 @@ SEEDERS = [
     availability.seed,
     visits.seed,
     timebank.seed,
+    board.seed,
 ]
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import segno
 import sqlalchemy as sa
-from flask import abort, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -14,11 +14,12 @@ from scheduler.inputs import parse_id
 from scheduler.menu.blueprint import bp
 from scheduler.menu.services import (
     SEARCH_MAX_LENGTH,
+    get_public_station_or_404,
     group_by_category,
     index_scope,
     public_categories,
+    public_scope_or_404,
     published_services,
-    station_scope,
 )
 from scheduler.models import Service, Station
 from scheduler.public_cache import Built, serve_public
@@ -33,20 +34,6 @@ DATES_ON_SERVICE_PAGE = 6
 
 def active_stations() -> list[Station]:
     return list(db.session.scalars(sa.select(Station).where(Station.active).order_by(Station.name)))
-
-
-def get_public_station_or_404(slug: str) -> Station:
-    return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
-
-
-def public_scope_or_404(slug: str) -> str:
-    """The cache scope of the station's public pages: one small query on a connection of
-    its own, so that a page served from the cache never opens an ORM session."""
-    with db.engine.connect() as connection:
-        scope = station_scope(connection, slug)
-    if scope is None:
-        abort(404)
-    return scope
 
 
 def get_published_service_or_404(station: Station, service_id: int) -> Service:
@@ -147,5 +134,6 @@ def poster(slug: str):
         station=station,
         categories=public_categories(station.id),
         menu_url=menu_url,
+        board_url=current_app.config["BASE_URL"] + url_for("board.board", slug=station.slug),
         qr_svg=qr_svg,
     )

@@ -4,6 +4,7 @@ import hashlib
 import re
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
@@ -45,6 +46,20 @@ def station_scope(connection, slug: str) -> str | None:
     return None if row is None else f"station:{row.id}:v{row.public_version}"
 
 
+def get_public_station_or_404(slug: str) -> Station:
+    return db.first_or_404(sa.select(Station).where(Station.slug == slug, Station.active))
+
+
+def public_scope_or_404(slug: str) -> str:
+    """The cache scope of the station's public pages: one small query on a connection of
+    its own, so that a page served from the cache never opens an ORM session."""
+    with db.engine.connect() as connection:
+        scope = station_scope(connection, slug)
+    if scope is None:
+        abort(404)
+    return scope
+
+
 def index_scope(connection) -> tuple[str, str | None]:
     """The cache scope of ``/``, and the slug of the only station when there is one."""
     rows = connection.execute(_ACTIVE_STATIONS).all()
@@ -63,7 +78,7 @@ def public_scope(connection, path: str) -> str | None:
     return None
 
 
-PUBLIC_PAGE = re.compile(r"/s/([^/]+)/(?:services/\d+|time-bank)?")
+PUBLIC_PAGE = re.compile(r"/s/([^/]+)/(?:services/\d+|time-bank|board)?")
 
 
 def published_services(station_id: int, category_id: int | None = None, search: str = "") -> list[Service]:

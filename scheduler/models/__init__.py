@@ -10,6 +10,7 @@ from scheduler.models.availability import (
     person_tag,
     slot_bit,
 )
+from scheduler.models.board import BoardListing, ConsentRecord, ConsentSubject
 from scheduler.models.core import (
     KIND_LABELS,
     ROLE_LABELS,
@@ -127,10 +128,13 @@ __all__ = [
     "Availability",
     "Beneficiary",
     "BeneficiaryAccess",
+    "BoardListing",
     "Building",
     "CalendarFeed",
     "Channel",
     "CheckInScan",
+    "ConsentRecord",
+    "ConsentSubject",
     "CreditEntry",
     "CreditRate",
     "DateAway",

@@ -35,7 +35,8 @@ from scheduler.models import (
     User,
     VisitRecord,
 )
-from scheduler.reports.hours import ServiceHours, service_hours
+from scheduler.reports.hours import ServiceHours, service_hours_by_month
+from scheduler.reports.months import month_of, within_months
 from scheduler.shifts.weeks import month_bounds
 from scheduler.timebank.queries import CreditFigures, credit_figures
 
@@ -91,14 +92,19 @@ class KindHours:
         return self.kind.label if self.kind else str(OTHERS_LABEL)
 
 
-def volunteer_hours(station_id: int, since: datetime, until: datetime) -> list[VolunteerHours]:
-    """Everyone who gave time in [since, until), most hours first."""
-    hours = service_hours(station_id, since, until)
+def volunteer_hours(station_id: int, month: date) -> list[VolunteerHours]:
+    """Everyone who gave time in the month, most hours first."""
+    hours = service_hours_by_month(station_id, [month])[0]
     people = db.session.scalars(
         sa.select(User).where(User.id.in_(list(hours))).options(joinedload(User.building))
     ).all()
     rows = [VolunteerHours(person, hours[person.id]) for person in people]
     return sorted(rows, key=lambda row: (-row.hours.total, row.user.display_name, row.user.id))
+
+
+def hours_by_month(station_id: int, months: list[date]) -> list[ServiceHours]:
+    """The station's service hours in each month: the totals row of the volunteers' table."""
+    return [sum(people.values(), ServiceHours()) for people in service_hours_by_month(station_id, months)]
 
 
 def hours_by_kind(rows: list[VolunteerHours]) -> list[KindHours]:
@@ -192,10 +198,13 @@ class CareFigures:
         return percent(self.due_visited, self.due)
 
 
-def task_figures(station_id: int, since: datetime, until: datetime) -> dict[TaskKind, TaskFigures]:
-    figures = {kind: TaskFigures() for kind in TaskKind}
-    for kind, done, minutes, flagged, handled in db.session.execute(
+def task_figures(station_id: int, months: list[date]) -> list[dict[TaskKind, TaskFigures]]:
+    """Per month (consecutive, oldest first) and kind: home services done, their time and flags."""
+    month = month_of(VisitRecord.recorded_at, months)
+    figures = [{kind: TaskFigures() for kind in TaskKind} for _ in months]
+    for index, kind, done, minutes, flagged, handled in db.session.execute(
         sa.select(
+            month,
             Task.kind,
             sa.func.count(VisitRecord.id),
             sa.func.sum(VisitRecord.minutes),
@@ -203,41 +212,41 @@ def task_figures(station_id: int, since: datetime, until: datetime) -> dict[Task
             counted(sa.and_(VisitRecord.flagged, VisitRecord.handled_at.is_not(None))),
         )
         .join(Task, Task.id == VisitRecord.task_id)
-        .where(*done_in(station_id, since, until))
-        .group_by(Task.kind)
+        .where(*done_in(station_id, months))
+        .group_by(month, Task.kind)
     ):
-        figures[kind] = TaskFigures(done, int(minutes), flagged, handled)
+        figures[index][kind] = TaskFigures(done, int(minutes), flagged, handled)
     return figures
 
 
-def done_in(station_id: int, since: datetime, until: datetime) -> tuple:
-    """Criteria on ``VisitRecord`` joined with ``Task``: the station's tasks done in the month."""
+def done_in(station_id: int, months: list[date]) -> tuple:
+    """Criteria on ``VisitRecord`` joined with ``Task``: the station's tasks done in the months."""
     return (
         VisitRecord.station_id == station_id,
         Task.state == TaskState.DONE,
-        VisitRecord.recorded_at >= since,
-        VisitRecord.recorded_at < until,
+        within_months(VisitRecord.recorded_at, months),
     )
 
 
-def care_figures(station_id: int, since: datetime, until: datetime) -> CareFigures:
-    """Residents in care (as registered now, if registered before the month ended) and who was visited."""
-    visited = (
-        sa.select(VisitRecord.id)
-        .join(Task, Task.id == VisitRecord.task_id)
-        .where(Task.beneficiary_id == Beneficiary.id, *done_in(station_id, since, until))
-        .exists()
-    )
-    in_care = sa.and_(
-        Beneficiary.active, Beneficiary.visit_every_days.is_not(None), Beneficiary.created_at < until
-    )
-    due = sa.and_(in_care, Beneficiary.visit_every_days <= MONTHLY_VISIT_DAYS)
-    row = db.session.execute(
-        sa.select(counted(in_care), counted(due), counted(sa.and_(due, visited)), counted(visited)).where(
-            Beneficiary.station_id == station_id
+def care_figures(station_id: int, months: list[date]) -> list[CareFigures]:
+    """Per month: residents in care (as registered now, if registered before the month ended)
+    and who was visited. One query: four columns per month."""
+    columns = []
+    for month in months:
+        until = month_bounds(month)[1]
+        visited = (
+            sa.select(VisitRecord.id)
+            .join(Task, Task.id == VisitRecord.task_id)
+            .where(Task.beneficiary_id == Beneficiary.id, *done_in(station_id, [month]))
+            .exists()
         )
-    ).one()
-    return CareFigures(*row)
+        in_care = sa.and_(
+            Beneficiary.active, Beneficiary.visit_every_days.is_not(None), Beneficiary.created_at < until
+        )
+        due = sa.and_(in_care, Beneficiary.visit_every_days <= MONTHLY_VISIT_DAYS)
+        columns += [counted(in_care), counted(due), counted(sa.and_(due, visited)), counted(visited)]
+    row = db.session.execute(sa.select(*columns).where(Beneficiary.station_id == station_id)).one()
+    return [CareFigures(*row[start : start + 4]) for start in range(0, len(columns), 4)]
 
 
 # Residents' requests ---------------------------------------------------------------------------
@@ -262,20 +271,23 @@ class ServiceRequests:
     figures: RequestFigures
 
 
-def request_figures(station_id: int, since: datetime, until: datetime) -> list[ServiceRequests]:
-    """Per service: requests received, done and turned down in the month; ratings of those done."""
+def request_figures(station_id: int, months: list[date]) -> list[list[ServiceRequests]]:
+    """Per month and service: requests received, done and turned down; ratings of those done.
 
-    def within(column):
-        return sa.and_(column >= since, column < until)
-
-    done = within(ServiceRequest.done_at)
-    rated = sa.and_(done, ServiceRequest.rating.is_not(None))
+    A request counts in up to three months (arrived, done, turned down): rows are grouped by
+    service and the month of each moment, then added up here, one query for all the months.
+    """
+    moments = (ServiceRequest.created_at, ServiceRequest.done_at, ServiceRequest.declined_at)
+    received, done, declined = (month_of(column, months) for column in moments)
+    rated = ServiceRequest.rating.is_not(None)
     rows = db.session.execute(
         sa.select(
+            Service.id,
             Service.title,
-            counted(within(ServiceRequest.created_at)),
-            counted(done),
-            counted(within(ServiceRequest.declined_at)),
+            received,
+            done,
+            declined,
+            sa.func.count(ServiceRequest.id),
             counted(rated),
             counted(rated, ServiceRequest.rating),
         )
@@ -283,13 +295,29 @@ def request_figures(station_id: int, since: datetime, until: datetime) -> list[S
         .join(ServiceCategory, ServiceCategory.id == Service.category_id)
         .where(
             ServiceRequest.station_id == station_id,
-            sa.or_(within(ServiceRequest.created_at), done, within(ServiceRequest.declined_at)),
+            sa.or_(*(within_months(column, months) for column in moments)),
         )
         .group_by(Service.id, Service.title, ServiceCategory.sort_order, Service.sort_order)
+        .group_by(received, done, declined)
         # As the menu lists them, which the secretary knows.
         .order_by(ServiceCategory.sort_order, Service.sort_order, Service.id)
     )
-    return [ServiceRequests(title, RequestFigures(*numbers)) for title, *numbers in rows]
+    per_month: list[dict[int, ServiceRequests]] = [{} for _ in months]
+
+    def figures(index: int, service_id: int, title: str) -> RequestFigures:
+        return per_month[index].setdefault(service_id, ServiceRequests(title, RequestFigures())).figures
+
+    for service_id, title, received_in, done_in_month, declined_in, count, ratings, rating_sum in rows:
+        if received_in is not None:
+            figures(received_in, service_id, title).received += count
+        if done_in_month is not None:
+            done_figures = figures(done_in_month, service_id, title)
+            done_figures.done += count
+            done_figures.ratings += ratings
+            done_figures.rating_sum += rating_sum
+        if declined_in is not None:
+            figures(declined_in, service_id, title).declined += count
+    return [list(services.values()) for services in per_month]
 
 
 # The whole report ------------------------------------------------------------------------------
@@ -331,14 +359,14 @@ class MonthlyReport:
 
 def monthly_report(station_id: int, month: date) -> MonthlyReport:
     since, until = month_bounds(month)
-    volunteers = volunteer_hours(station_id, since, until)
+    volunteers = volunteer_hours(station_id, month)
     return MonthlyReport(
         month=month,
         volunteers=volunteers,
         kinds=hours_by_kind(volunteers),
         shifts=shift_figures(station_id, since, until),
-        tasks=task_figures(station_id, since, until),
-        care=care_figures(station_id, since, until),
-        requests=request_figures(station_id, since, until),
+        tasks=task_figures(station_id, [month])[0],
+        care=care_figures(station_id, [month])[0],
+        requests=request_figures(station_id, [month])[0],
         credits=credit_figures(station_id, since, until),
     )

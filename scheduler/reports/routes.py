@@ -20,7 +20,7 @@ from scheduler.reports.months import (
     previous_month,
     this_month,
 )
-from scheduler.shifts.weeks import month_bounds
+from scheduler.reports.trend import monthly_trend, trend_charts
 from scheduler.spreadsheets import XLSX_TYPE, download
 
 
@@ -53,6 +53,7 @@ def report_page(first: date):
             "reports/month.html",
             block="report",
             report=monthly_report(current_station_id(), first),
+            charts=trend_charts(monthly_trend(current_station_id(), first)),
             previous=previous_month(first),
             following=next_month(first),
             current=this_month(),
@@ -67,7 +68,7 @@ def report_page(first: date):
 @roles_required(*STAFF_ROLES)
 def hours_download(month: str):
     first = month_or_404(month)
-    rows = volunteer_hours(current_station_id(), *month_bounds(first))
+    rows = volunteer_hours(current_station_id(), first)
     key = month_key(first)
     return download(
         hours_csv(rows),

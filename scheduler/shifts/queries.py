@@ -52,20 +52,10 @@ def taken_counts(shift_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def hours_by_person(
-    station_id: int,
-    states,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    user_id: int | None = None,
-) -> dict[int, float]:
-    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``.
-
-    The one definition of time spent on shifts: attended states give service hours
-    (see ``scheduler.reports.hours``), planned ones the load the picker shares out.
-    Summed in SQL, one row per person whatever the number of shifts.
-    """
-    query = (
+def shift_seconds_by_person(station_id: int, states) -> sa.Select:
+    """(person, seconds) of the live shifts they hold a place on in ``states``: the one
+    definition of time spent on shifts, which callers narrow by dates or group further."""
+    return (
         sa.select(Assignment.user_id, sa.func.sum(seconds_between(Shift.starts_at, Shift.ends_at)))
         .join(Shift, Shift.id == Assignment.shift_id)
         .where(
@@ -75,6 +65,21 @@ def hours_by_person(
         )
         .group_by(Assignment.user_id)
     )
+
+
+def hours_by_person(
+    station_id: int,
+    states,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user_id: int | None = None,
+) -> dict[int, float]:
+    """Hours of shifts starting in [since, until) per person, counting assignments in ``states``.
+
+    Attended states give service hours (see ``scheduler.reports.hours``), planned ones the
+    load the picker shares out. Summed in SQL, one row per person whatever the number of shifts.
+    """
+    query = shift_seconds_by_person(station_id, states)
     if since is not None:
         query = query.where(Shift.starts_at >= since)
     if until is not None:
