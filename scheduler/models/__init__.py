@@ -41,6 +41,7 @@ from scheduler.models.requests import (
 )
 from scheduler.models.shifts import (
     ASSIGNMENT_STATE_LABELS,
+    CORRECTION_REASON_LENGTH,
     MAX_CAPACITY,
     MIN_CAPACITY,
     PLACE_HOLDING_STATES,
@@ -48,6 +49,7 @@ from scheduler.models.shifts import (
     STATION_AREAS,
     Assignment,
     AssignmentState,
+    AttendanceCorrection,
     CalendarFeed,
     Shift,
     ShiftKind,
@@ -77,6 +79,7 @@ __all__ = [
     "ACCESS_KIND_LABELS",
     "ASSIGNMENT_STATE_LABELS",
     "CHANNEL_LABELS",
+    "CORRECTION_REASON_LENGTH",
     "DELIVERY_STATE_LABELS",
     "HELD_STATES",
     "KIND_LABELS",
@@ -98,6 +101,7 @@ __all__ = [
     "AccessKind",
     "Assignment",
     "AssignmentState",
+    "AttendanceCorrection",
     "Beneficiary",
     "BeneficiaryAccess",
     "Building",

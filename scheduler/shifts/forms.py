@@ -20,7 +20,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
-from scheduler.models import MAX_CAPACITY, MIN_CAPACITY, SHIFT_KIND_LABELS, Service, ShiftKind
+from scheduler.models import (
+    CORRECTION_REASON_LENGTH,
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    SHIFT_KIND_LABELS,
+    Service,
+    ShiftKind,
+)
 from scheduler.shifts.planning import ShiftDetails
 from scheduler.shifts.weeks import is_plannable, local_today, week_start
 
@@ -215,3 +222,9 @@ class AssignForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     # Nobody ticked sends no field at all: that is an empty list, not a missing one.
     attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True, default=())
+    # Asked only when attendance was recorded before: then a change is a correction, kept with its reason.
+    reason = StringField(
+        _l("Why the recorded attendance changes"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=CORRECTION_REASON_LENGTH), NoControlCharacters()],
+    )

@@ -138,7 +138,10 @@ def test_plain_assignment_redirects_to_the_week(admin_client, make_shift, make_u
 def test_removing_over_htmx_returns_the_card(admin_client, make_shift, make_user, place, read):
     shift = make_shift()
     assignment = place(shift, make_user(display_name="王秀英"))
-    response = admin_client.post(f"/shifts/assignments/{assignment.id}/remove", headers=HTMX)
+    # As confirm.js sends it once the question was answered yes.
+    response = admin_client.post(
+        f"/shifts/assignments/{assignment.id}/remove", data={"confirmed": "1"}, headers=HTMX
+    )
     assert response.status_code == 200
     assert "王秀英" not in response.get_data(as_text=True).split("flashes")[0]
     assert read(lambda s: s.get(Assignment, assignment.id)) is None
