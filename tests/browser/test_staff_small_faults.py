@@ -4,7 +4,7 @@ import re
 
 from scheduler.extensions import db
 from scheduler.models import Kind, Role, User
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
 from tests.browser.test_request_tasks import waiting_request  # noqa: F401  (a fixture)
 from tests.conftest import TEST_PASSWORD
 
@@ -71,3 +71,23 @@ def test_the_favicon_is_served_and_cached(live_server, page):
     assert missing == []
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert page.request.get(live_server + icon).headers["cache-control"].endswith("immutable")
+
+
+def test_hours_page_shows_people_as_cards_on_a_phone(live_server, page, make_user):
+    """Catches: six columns at 360 px breaking names one character per line, and a 21 px month field."""
+    make_user(display_name="欧阳秀英")
+    sign_in(page, live_server, make_user(Role.COORDINATOR).username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.goto(f"{live_server}/shifts/people")
+    name = page.locator("tbody th", has_text="欧阳秀英")
+    box = name.bounding_box()
+    assert box["height"] < 40, "the name sits on one line"
+    assert box["width"] > 200, "the card spans the phone's width"
+    month = page.locator("#month").bounding_box()
+    assert month["width"] >= 140 and month["height"] >= 44
+    labels = page.locator("tbody tr", has_text="欧阳秀英").locator("td").evaluate_all(
+        "(cells) => cells.map((cell) => getComputedStyle(cell, '::before').content)"
+    )
+    assert '"本月出勤（小时）"' in labels, "each figure carries its label on the card"
+    assert not has_horizontal_scroll(page)
+    screenshot(page, "shifts-people-cards-360")
