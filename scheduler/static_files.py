@@ -21,6 +21,8 @@ import brotli
 from flask import Flask, Response, abort, request
 
 YEAR = 365 * 24 * 3600
+# Browsers ask for /favicon.ico on their own, at that fixed address: cached long, not forever.
+FAVICON_MAX_AGE = 7 * 24 * 3600
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
 ENCODINGS = ("br", "gzip")
 
@@ -103,6 +105,13 @@ def init_static_files(app: Flask) -> None:
     files = StaticFiles(app)
     app.extensions["static_files"] = files
     app.view_functions["static"] = files.serve
+
+    def favicon() -> Response:
+        response = files.serve(files.url_name("favicon.ico"))
+        response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}"
+        return response
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     @app.url_defaults
     def fingerprint(endpoint, values):

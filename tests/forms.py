@@ -301,3 +301,20 @@ def form_on(client, url: str, selector=None) -> Form:
     page = client.get(url)
     assert page.status_code == 200, f"GET {url} answered {page.status_code}"
     return choose_form(read_forms(page.get_data(as_text=True)), selector, {})
+
+
+def answer_yes(client, asked, *, follow_redirects: bool = False):
+    """Press "yes" on the page a destructive post answered with (scheduler/confirmation.py).
+
+    Fails when ``asked`` is not that page, so a test using it also checks that the action asked.
+    """
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200, f"expected the question page, got {asked.status_code}"
+    forms = [form for form in read_forms(html) if "confirmed" in form.names]
+    assert len(forms) == 1, "the answer is not a page asking to confirm"
+    return client.post(
+        forms[0].action,
+        data=MultiDict(forms[0].successful_controls()),
+        headers={"X-CSRFToken": ""},
+        follow_redirects=follow_redirects,
+    )

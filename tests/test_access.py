@@ -43,6 +43,7 @@ from tests.forms import read_forms
 
 PUBLIC_ENDPOINTS = {
     "static",
+    "favicon",  # a static file at the address browsers ask for on their own
     "main.healthz",
     "main.set_language",
     "menu.index",
@@ -211,7 +212,7 @@ def records(app, station, make_user, make_task, station_admin):  # noqa: F811 (f
                 actor=db.session.get(User, station_admin.id),
                 title="普查",
                 selection=BeneficiaryFilter(),
-                kind=TaskKind.VISIT,
+                kind=TaskKind.OTHER,  # residents with an open visit already are skipped by a check-all
                 starts_at=task.starts_at,
                 ends_at=task.ends_at,
             )
@@ -288,7 +289,11 @@ def assert_every_post_form_carries_a_token(url: str, response) -> None:
 def test_every_public_form_carries_a_token(app, client, make_user, records):
     ids = records(make_user(Role.VOLUNTEER))
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS and "GET" in rule.methods and rule.endpoint != "static":
+        if (
+            rule.endpoint in PUBLIC_ENDPOINTS
+            and "GET" in rule.methods
+            and rule.endpoint not in ("static", "favicon")
+        ):
             url = example_url(rule, ids)
             response = client.get(url)
             if rule.endpoint != "shifts.feed":

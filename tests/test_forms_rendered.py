@@ -57,6 +57,7 @@ ABSENT_BY_DESIGN = {
         "ProxyRequestForm",
         "website",
     ): "the bot trap of the residents' own form; staff filing for a resident never see it",
+    ("CheckAllForm", "apply"): "the button that writes appears on the preview only; absent means preview",
 }
 LOSES_DATA_WHEN_ABSENT = ("BooleanField", "SelectMultipleField", "MultiCheckboxField")
 # Boxes that ask for an action ("remove the saved secret"), shown only when there is

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.models import Building, Invitation, Kind, Role, Station, User
 from tests.conftest import TEST_PASSWORD, form_error
-from tests.forms import form_on, submit_form
+from tests.forms import answer_yes, form_on, submit_form
 
 NEW_ACCOUNT = {
     "username": "liuxf",
@@ -89,7 +89,9 @@ def test_admin_cannot_open_an_account_of_another_station(admin_client, make_stat
 def test_switching_an_account_off_signs_the_person_out(app, admin_client, auth, make_user):
     volunteer = make_user(Role.VOLUNTEER)
     volunteer_client = auth.login(user=volunteer)
-    response = submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    asked = submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    assert volunteer_client.get("/me").status_code == 200, "nothing happens before the answer"
+    response = answer_yes(admin_client, asked)
     assert response.status_code == 302
     assert volunteer_client.get("/me").status_code == 302
     login = app.test_client().post(
@@ -100,7 +102,7 @@ def test_switching_an_account_off_signs_the_person_out(app, admin_client, auth, 
 
 def test_admin_cannot_switch_off_their_own_account(admin_client):
     me = admin_client.user
-    response = submit_form(admin_client, f"/people/{me.id}/edit", {"active": False})
+    response = answer_yes(admin_client, submit_form(admin_client, f"/people/{me.id}/edit", {"active": False}))
     assert response.status_code == 422
     assert "不能停用自己的账号" in response.get_data(as_text=True)
 
@@ -200,7 +202,9 @@ def test_the_account_list_shows_open_invitations_with_their_expiry_and_withdraws
     listing = admin_client.get("/people/").get_data(as_text=True)
     local = expires.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%m-%d %H:%M")
     assert f"邀请链接有效至 {local}" in listing
-    response = submit_form(admin_client, "/people/", form=f"/people/{user.id}/invitation/revoke")
+    asked = submit_form(admin_client, "/people/", form=f"/people/{user.id}/invitation/revoke")
+    assert admin_client.get(link).status_code == 200, "the link works until the answer is yes"
+    response = answer_yes(admin_client, asked)
     assert response.status_code == 302
     assert "邀请链接有效至" not in admin_client.get("/people/").get_data(as_text=True)
     with app.app_context():
@@ -238,7 +242,7 @@ def test_a_switched_off_account_gets_no_link_and_its_open_link_stops_working(app
     link = re.search(
         r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', response.get_data(as_text=True)
     )
-    submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    answer_yes(admin_client, submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False}))
     assert app.test_client().get(link.group(1)).status_code == 410
     assert (
         form_on(admin_client, f"/people/{volunteer.id}/edit", f"/people/{volunteer.id}/invitation")

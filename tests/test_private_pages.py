@@ -50,8 +50,28 @@ def data(app, station, make_user):
             station_id=station.id, shift_id=shift.id, user_id=volunteer.id, state=AssignmentState.CONFIRMED
         ),
     )
+    # Attendance is taken once a shift has started; before, its page shows no one.
+    started = persist(
+        app,
+        Shift(
+            station_id=station.id,
+            title="驿站值班",
+            location="先锋驿站",
+            capacity=2,
+            kind=ShiftKind.DUTY,
+            starts_at=utcnow() - timedelta(days=2),
+            ends_at=utcnow() - timedelta(days=2) + timedelta(hours=2),
+        ),
+    )
+    persist(
+        app,
+        Assignment(
+            station_id=station.id, shift_id=started.id, user_id=volunteer.id, state=AssignmentState.CONFIRMED
+        ),
+    )
     local_day = starts_at.astimezone(ZoneInfo(app.config["TIMEZONE"])).date()
     return dict(
+        started=started.id,
         volunteer=volunteer.id,
         service=service.id,
         shift=shift.id,
@@ -71,7 +91,7 @@ STAFF_PAGES_WITH_PERSONAL_DATA = [
     (Role.ADMIN, "/menu/services/{service}/edit", "13900001234"),
     (Role.ADMIN, "/shifts/{shift}", VOLUNTEER_NAME),
     (Role.ADMIN, "/shifts/{shift}/picker", VOLUNTEER_NAME),
-    (Role.ADMIN, "/shifts/{shift}/attendance", VOLUNTEER_NAME),
+    (Role.ADMIN, "/shifts/{started}/attendance", VOLUNTEER_NAME),
     (Role.ADMIN, "/shifts/week/{week}", VOLUNTEER_NAME),
     (Role.ADMIN, "/shifts/week/{week}/roster", VOLUNTEER_NAME),
     (Role.ADMIN, "/shifts/people", VOLUNTEER_NAME),

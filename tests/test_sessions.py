@@ -16,7 +16,7 @@ from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import CalendarFeed, Role, UserSession
 from tests.conftest import TEST_PASSWORD
-from tests.forms import submit_form
+from tests.forms import answer_yes, submit_form
 
 NEW_PASSWORD = "a-new-long-secret"
 
@@ -155,7 +155,9 @@ def test_a_reset_through_a_fresh_link_ends_the_old_sessions_and_renews_the_feed(
 def test_switching_an_account_off_ends_its_copied_cookies(app, admin_client, volunteer):
     phone = sign_in(app, volunteer, remember=True)
     copies = [copy_of(app, phone), copy_of(app, phone, names=("remember_token",))]
-    response = submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    response = answer_yes(
+        admin_client, submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False})
+    )
     assert response.status_code == 302
     assert not any(signed_in(device) for device in (phone, *copies))
 

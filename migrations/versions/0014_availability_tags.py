@@ -1,7 +1,7 @@
 """availability, dates away, tags on people and shifts
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30 10:00:36.203149
 
 """
@@ -14,7 +14,7 @@ import scheduler.database
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

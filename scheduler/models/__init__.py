@@ -52,6 +52,7 @@ from scheduler.models.requests import (
 )
 from scheduler.models.shifts import (
     ASSIGNMENT_STATE_LABELS,
+    CORRECTION_REASON_LENGTH,
     MAX_CAPACITY,
     MIN_CAPACITY,
     PLACE_HOLDING_STATES,
@@ -59,6 +60,7 @@ from scheduler.models.shifts import (
     STATION_AREAS,
     Assignment,
     AssignmentState,
+    AttendanceCorrection,
     CalendarFeed,
     CheckInScan,
     Shift,
@@ -99,6 +101,7 @@ __all__ = [
     "ACCESS_KIND_LABELS",
     "ASSIGNMENT_STATE_LABELS",
     "CHANNEL_LABELS",
+    "CORRECTION_REASON_LENGTH",
     "DAY_PART_LABELS",
     "DEFAULT_RATE",
     "DELIVERY_STATE_LABELS",
@@ -125,6 +128,7 @@ __all__ = [
     "AccessKind",
     "Assignment",
     "AssignmentState",
+    "AttendanceCorrection",
     "Availability",
     "Beneficiary",
     "BeneficiaryAccess",

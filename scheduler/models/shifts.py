@@ -194,6 +194,9 @@ class Assignment(StationScoped, db.Model):
 
     shift: Mapped[Shift] = relationship(back_populates="assignments")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    corrections: Mapped[list["AttendanceCorrection"]] = relationship(
+        back_populates="assignment", order_by="AttendanceCorrection.id", passive_deletes=True
+    )
 
     @classmethod
     def places_held_between(cls, station_id: int, start: datetime, end: datetime) -> sa.Select:
@@ -246,6 +249,24 @@ class CheckInScan(StationScoped, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(sa.String(40))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+CORRECTION_REASON_LENGTH = 200
+
+
+class AttendanceCorrection(StationScoped, db.Model):
+    """A recorded attendance changed afterwards: kept, because attendance is service history."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_state: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState))
+    to_state: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState))
+    reason: Mapped[str] = mapped_column(sa.String(CORRECTION_REASON_LENGTH))
+
+    assignment: Mapped[Assignment] = relationship(back_populates="corrections")
+    by: Mapped[User | None] = relationship()
 
 
 class WaitlistEntry(StationScoped, db.Model):

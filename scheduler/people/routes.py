@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
+from scheduler.confirmation import asks_first
 from scheduler.extensions import db
 from scheduler.forms import status_criteria
 from scheduler.models import Role, Station, User
@@ -93,8 +94,17 @@ def new_account():
     return render("people/account_form.html", form=form, user=None, status=form_status(form))
 
 
+def switch_off_question(user_id: int) -> str | None:
+    """Asked only when the post switches an active account off; other edits go straight through."""
+    user = get_in_station_or_404(User, user_id)
+    if request.method != "POST" or not user.active or request.form.get("active"):
+        return None
+    return _("Switch off the account of %(name)s? They are signed out at once.", name=user.display_name)
+
+
 @bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@asks_first(switch_off_question)
 def edit_account(user_id: int):
     user = get_in_station_or_404(User, user_id)
     form = EditAccountForm(station_buildings(), obj=user)
@@ -232,8 +242,14 @@ def new_invitation(user_id: int):
     return invitation_slip(user, link)
 
 
+def revoke_question(user_id: int) -> str:
+    user = kept_account_or_404(user_id)
+    return _("Withdraw the link of %(name)s? It stops working at once.", name=user.display_name)
+
+
 @bp.post("/<id:user_id>/invitation/revoke")
 @roles_required(Role.ADMIN, Role.SUPERADMIN)
+@asks_first(revoke_question)
 def revoke(user_id: int):
     user = kept_account_or_404(user_id)
     if revoke_invitation(user):

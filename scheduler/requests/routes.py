@@ -141,6 +141,8 @@ def state_changed(
         error=error,
         next_url=return_address() or "",
     )
+    if on_detail_page:  # the request's own page has no counts to refresh
+        return private(response)
     # The counts follow the filters of the inbox page the action came from.
     inbox_args = MultiDict(parse_qsl(urlsplit(return_address() or "").query))
     inbox_filter = inbox_filter_from(inbox_args)

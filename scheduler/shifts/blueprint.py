@@ -21,6 +21,10 @@ from scheduler.shifts import (  # noqa: E402,F401
 )
 from scheduler.shifts.home import staff_overview  # noqa: E402
 from scheduler.shifts.queries import shift_feed_events  # noqa: E402
+from scheduler.shifts.services import removable  # noqa: E402
+
+# Templates ask the rule itself (``assignment is removable``), so no page can offer what it refuses.
+bp.add_app_template_test(removable, "removable")
 
 add_home_section(
     bp, "shifts/_staff_home_section.html", lambda user: {"staff": staff_overview(user)}, STAFF_ROLES, order=20

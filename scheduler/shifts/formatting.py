@@ -18,11 +18,19 @@ def clock(moment: datetime) -> str:
     return to_local(moment).strftime("%H:%M")
 
 
+def moment(value: datetime) -> str:
+    """3月2日周一 09:00: the one way a date and time reads on /me (shifts, tasks, deadlines)."""
+    return f"{day_label(to_local(value))} {clock(value)}"
+
+
+def time_span(starts_at: datetime, ends_at: datetime) -> str:
+    """3月2日周一 09:00–11:30, with the end's day when the span runs past midnight."""
+    same_day = to_local(starts_at).date() == to_local(ends_at).date()
+    return f"{moment(starts_at)}–{clock(ends_at) if same_day else moment(ends_at)}"
+
+
 def shift_time(shift: Shift) -> str:
-    """3月2日周一 09:00–11:30, with the end's day when the shift runs past midnight."""
-    start, end = to_local(shift.starts_at), to_local(shift.ends_at)
-    end_text = clock(shift.ends_at) if start.date() == end.date() else f"{day_label(end)} {clock(end)}"
-    return f"{day_label(start)} {clock(start)}–{end_text}"
+    return time_span(shift.starts_at, shift.ends_at)
 
 
 def shift_hours(shift: Shift) -> str:
@@ -43,6 +51,8 @@ def local_month(moment: datetime) -> str:
 def register_filters(state) -> None:
     state.app.jinja_env.filters.update(
         day_label=day_label,
+        moment=moment,
+        time_span=time_span,
         shift_time=shift_time,
         shift_hours=shift_hours,
         hours=hours,

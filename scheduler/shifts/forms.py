@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
 from scheduler.models import (
+    CORRECTION_REASON_LENGTH,
     MAX_CAPACITY,
     MAX_SHIFTS_PER_WEEK,
     MIN_CAPACITY,
@@ -241,6 +242,12 @@ class AssignForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     # Nobody ticked sends no field at all: that is an empty list, not a missing one.
     attended = MultiCheckboxField(_l("Came"), coerce=int, validate_choice=True, default=())
+    # Asked only when attendance was recorded before: then a change is a correction, kept with its reason.
+    reason = StringField(
+        _l("Why the recorded attendance changes"),
+        filters=[strip_text],
+        validators=[Optional(), Length(max=CORRECTION_REASON_LENGTH), NoControlCharacters()],
+    )
 
 
 class AutofillForm(FlaskForm):

@@ -27,7 +27,9 @@ from scheduler.shifts.availability import free_times_text, people_facts
 from scheduler.shifts.weeks import local_today, month_bounds, to_local, week_bounds, week_days, week_start
 
 # States whose hours count as planned or done work when sharing work fairly.
-WORKING_STATES = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED)
+# Hours are shown split: done (attended) and planned (still to come or unanswered), never mixed.
+DONE_STATES = (AssignmentState.ATTENDED,)
+PLANNED_STATES = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED)
 
 
 def waiting_counts(shift_ids: list[int]) -> dict[int, int]:
@@ -187,7 +189,8 @@ def waitlist_of(shift: Shift) -> list[WaitlistEntry]:
 @dataclass
 class Candidate:
     user: User
-    month_hours: float
+    month_done: float
+    month_planned: float
     no_shows: int
     busy_with: Shift | None = None
     on_this_shift: Assignment | None = None
@@ -196,6 +199,11 @@ class Candidate:
     @property
     def can_be_assigned(self) -> bool:
         return self.busy_with is None and (self.on_this_shift is None or not self.on_this_shift.holds_place)
+
+    @property
+    def month_hours(self) -> float:
+        """Done and planned together: who carries least this month is asked first."""
+        return self.month_done + self.month_planned
 
 
 def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
@@ -211,7 +219,8 @@ def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
         a.user_id: a for a in db.session.scalars(sa.select(Assignment).where(Assignment.shift_id == shift.id))
     }
     since, until = month_bounds(to_local(shift.starts_at).date())
-    month_hours = hours_by_person(shift.station_id, WORKING_STATES, since, until)
+    month_done = hours_by_person(shift.station_id, DONE_STATES, since, until)
+    month_planned = hours_by_person(shift.station_id, PLANNED_STATES, since, until)
     no_shows = no_show_counts(shift.station_id)
     day = to_local(shift.starts_at).date()
     facts = people_facts(shift.station_id, day, day)
@@ -219,7 +228,8 @@ def candidates_for(shift: Shift, search: str = "") -> list[Candidate]:
     candidates = [
         Candidate(
             user=person,
-            month_hours=month_hours.get(person.id, 0.0),
+            month_done=month_done.get(person.id, 0.0),
+            month_planned=month_planned.get(person.id, 0.0),
             no_shows=no_shows.get(person.id, 0),
             busy_with=busy.get(person.id),
             on_this_shift=on_shift.get(person.id),
@@ -253,11 +263,9 @@ class PersonHours:
 
 def people_hours(station_id: int, month: date) -> list[PersonHours]:
     since, until = month_bounds(month)
-    attended = (AssignmentState.ATTENDED,)
-    planned = (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED)
-    month_attended = hours_by_person(station_id, attended, since, until)
-    month_planned = hours_by_person(station_id, planned, since, until)
-    total = hours_by_person(station_id, attended)
+    month_attended = hours_by_person(station_id, DONE_STATES, since, until)
+    month_planned = hours_by_person(station_id, PLANNED_STATES, since, until)
+    total = hours_by_person(station_id, DONE_STATES)
     no_shows = no_show_counts(station_id)
     return [
         PersonHours(

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
+from scheduler.confirmation import asks_first
 from scheduler.extensions import db
 from scheduler.menu.services import station_services
 from scheduler.models import STAFF_ROLES, STATION_AREAS, Assignment, AssignmentState, Shift
@@ -16,6 +17,7 @@ from scheduler.rules import RuleViolation
 from scheduler.shifts import planning, services
 from scheduler.shifts.availability import station_tags
 from scheduler.shifts.blueprint import bp
+from scheduler.shifts.formatting import shift_time
 from scheduler.shifts.forms import (
     SCOPE_LATER,
     AssignForm,
@@ -132,8 +134,19 @@ def assign(shift_id: int):
     return redirect(week_url(shift))
 
 
+def removal_question(assignment_id: int) -> str:
+    assignment = get_in_station_or_404(Assignment, assignment_id)
+    return _(
+        "Take %(name)s off “%(title)s” (%(time)s)?",
+        name=assignment.user.display_name,
+        title=assignment.shift.title,
+        time=shift_time(assignment.shift),
+    )
+
+
 @bp.post("/assignments/<id:assignment_id>/remove")
 @roles_required(*STAFF_ROLES)
+@asks_first(removal_question)
 def remove(assignment_id: int):
     assignment = get_in_station_or_404(Assignment, assignment_id)
     shift, name = assignment.shift, assignment.user.display_name
@@ -297,18 +310,27 @@ def attendance(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
     form = AttendanceForm()
     form.attended.choices = [SelectChoice(a.user_id, a.user.display_name) for a in shift.place_holders]
+    correcting = any(a.state in services.RECORDED_STATES for a in shift.place_holders)
     if not form.is_submitted():
         form.attended.data = likely_attendees(shift)
     if form.validate_on_submit():
         try:
-            services.record_attendance(shift.id, set(form.attended.data))
+            services.set_attendance(
+                shift.id, set(form.attended.data), by=current_user, reason=form.reason.data
+            )
         except RuleViolation as violation:
             violation.attach_to(form)
         else:
             flash(_("Attendance saved."), "success")
             return redirect(url_for("shifts.detail", shift_id=shift.id))
     return private(
-        render("shifts/attendance.html", form=form, shift=shift, status=409 if form.form_errors else 200)
+        render(
+            "shifts/attendance.html",
+            form=form,
+            shift=shift,
+            correcting=correcting,
+            status=409 if form.form_errors or form.reason.errors else 200,
+        )
     )
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import joinedload, selectinload
 
+from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     PENDING_STATES,
@@ -141,3 +142,11 @@ def build_dashboard(station_id: int, now: datetime) -> Dashboard:
         planned_visit={task.beneficiary_id: task for task in pending if task.kind == TaskKind.VISIT},
         batches=batch_progress(batches),
     )
+
+
+def station_dashboard(station_id: int) -> Dashboard:
+    """The dashboard as of now, built once per request: /me's urgent block and its glance both read it."""
+    built = g.setdefault("station_dashboards", {})
+    if station_id not in built:
+        built[station_id] = build_dashboard(station_id, utcnow())
+    return built[station_id]

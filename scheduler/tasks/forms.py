@@ -12,12 +12,16 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import HiddenInput
 
 from scheduler.database import utcnow
 from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
+from scheduler.inputs import MAX_ID
 from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
 from scheduler.shifts.forms import PlannableDate
 from scheduler.shifts.weeks import is_plannable
@@ -157,6 +161,30 @@ def candidate_label(candidate: Candidate, building_name: str) -> str:
     return " · ".join(str(fact) for fact in facts)
 
 
+class PreviewedIds(StringField):
+    """The ids a bulk action's preview showed, carried to its "apply" step (space-separated).
+
+    ``data`` is None before a preview (nothing previewed yet), else the set of ids; anything
+    that is not an id is dropped, so a tampered list can only narrow what is written.
+    """
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = {
+                int(part) for part in valuelist[0].split() if part.isdigit() and 0 < int(part) <= MAX_ID
+            }
+
+    def _value(self):
+        return " ".join(str(number) for number in sorted(self.data or ()))
+
+
+class PreviewForm(FlaskForm):
+    previewed = PreviewedIds()
+
+
 class CheckAllForm(TimeWindowFields, BeneficiaryFilterForm, FlaskForm):
     # Empty is every building; a building that is not offered is refused, never read as "all".
     building_id = SelectField(
@@ -168,6 +196,9 @@ class CheckAllForm(TimeWindowFields, BeneficiaryFilterForm, FlaskForm):
     title = short_text(
         _l("Title"), 60, required=True, description=_l("For example: visits before the cold wave.")
     )
+    previewed = PreviewedIds()
+    # Pressed on the preview: write what it showed. Any other submit (re)builds the preview.
+    apply = SubmitField(_l("Create the tasks"))
 
 
 def _per_task_meta() -> dict:

@@ -6,10 +6,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from scheduler.calendar_feed import FeedEvent
-from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import HELD_STATES, Beneficiary, Task, TaskState
-from scheduler.tasks.dashboard import build_dashboard
+from scheduler.tasks.dashboard import station_dashboard
 from scheduler.tasks.forms import DeclineForm, DoneForm
 from scheduler.visits.privacy import contact_shown_until, shows_contact, shows_personal_data
 from scheduler.visits.services import record_contact_views
@@ -70,7 +69,7 @@ def my_tasks_section(user) -> dict:
 
 
 def staff_section(user) -> dict:
-    return dict(counts=build_dashboard(user.station_id, utcnow()).counts())
+    return dict(counts=station_dashboard(user.station_id).counts())
 
 
 def task_feed_events(user) -> list[FeedEvent]:

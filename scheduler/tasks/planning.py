@@ -1,10 +1,13 @@
 """Tasks made in bulk: check-alls for a group of residents, and visits that fall due."""
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -28,6 +31,67 @@ log = logging.getLogger("scheduler.tasks")
 PLANNED_VISIT_WINDOW = timedelta(days=3)
 
 
+def with_open_task(station_id: int, kind: TaskKind, beneficiary_ids: Iterable[int]) -> set[int]:
+    """The one rule for "already has an open task": those of ``beneficiary_ids`` with a pending
+    task of this kind. Bulk planning skips them, so nobody gets a second visit on the list."""
+    ids = list(beneficiary_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Task.beneficiary_id).where(
+                Task.station_id == station_id,
+                Task.kind == kind,
+                Task.state.in_(PENDING_STATES),
+                Task.beneficiary_id.in_(ids),
+            )
+        )
+    )
+
+
+@dataclass
+class BulkPlan:
+    """What a bulk action would write, shown first: the residents to get a task, and those skipped."""
+
+    to_create: list[Beneficiary]
+    skipped: list[Beneficiary]  # they already have an open task of this kind
+
+    def chosen(self, previewed_ids: set[int] | None) -> list[Beneficiary]:
+        """The residents to write for: the preview's, of those still valid now (all when no preview)."""
+        if previewed_ids is None:
+            return self.to_create
+        return [beneficiary for beneficiary in self.to_create if beneficiary.id in previewed_ids]
+
+
+def _plan(station_id: int, kind: TaskKind, criteria: list, lock: bool) -> BulkPlan:
+    """The active residents matching ``criteria``, split by the open-task rule. With ``lock``
+    (when writing) they are row-locked before their open tasks are read, so two runs at once
+    cannot both create one."""
+    query = (
+        sa.select(Beneficiary)
+        .where(Beneficiary.station_id == station_id, Beneficiary.active.is_(True), *criteria)
+        .options(joinedload(Beneficiary.building))
+        .order_by(Beneficiary.id)
+    )
+    if lock:
+        query = query.with_for_update(of=Beneficiary)
+    candidates = list(db.session.scalars(query).unique())
+    busy = with_open_task(station_id, kind, (b.id for b in candidates))
+    return BulkPlan(
+        to_create=[b for b in candidates if b.id not in busy],
+        skipped=[b for b in candidates if b.id in busy],
+    )
+
+
+def plan_check_all(
+    station_id: int, selection: BeneficiaryFilter, kind: TaskKind, lock: bool = False
+) -> BulkPlan:
+    plan = _plan(station_id, kind, list(selection.criteria(utcnow())), lock)
+    if not plan.to_create and not plan.skipped:
+        raise RuleViolation(_("No resident matches this filter."), field="building_id")
+    return plan
+
+
 def check_all(
     *,
     station_id: int,
@@ -38,20 +102,16 @@ def check_all(
     starts_at: datetime,
     ends_at: datetime,
     instructions: str = "",
+    previewed_ids: set[int] | None = None,
 ) -> TaskBatch:
-    """One task for every active beneficiary matching ``selection``, each given to its building head."""
+    """One task for every active beneficiary matching ``selection`` who has no open task of this
+    kind yet, each given to its building head; with ``previewed_ids``, only for those previewed."""
     services.check_window(starts_at, ends_at)
-    beneficiaries = db.session.scalars(
-        sa.select(Beneficiary)
-        .where(
-            Beneficiary.station_id == station_id,
-            Beneficiary.active.is_(True),
-            *selection.criteria(utcnow()),
-        )
-        .order_by(Beneficiary.id)
-    ).all()
+    beneficiaries = plan_check_all(station_id, selection, kind, lock=True).chosen(previewed_ids)
     if not beneficiaries:
-        raise RuleViolation(_("No resident matches this filter."), field="building_id")
+        raise RuleViolation(
+            _("No resident matches this filter without an open task already."), field="building_id"
+        )
     heads = building_heads(station_id, (b.building_id for b in beneficiaries))
     batch = TaskBatch(
         station_id=station_id,
@@ -78,12 +138,19 @@ def check_all(
     return batch
 
 
-def generate_due_visits(station_id: int | None = None, now: datetime | None = None) -> int:
+def plan_due_visits(station_id: int, now: datetime, lock: bool = False) -> BulkPlan:
+    return _plan(station_id, TaskKind.VISIT, [Beneficiary.visit_due_at <= now], lock)
+
+
+def generate_due_visits(
+    station_id: int | None = None, now: datetime | None = None, previewed_ids: set[int] | None = None
+) -> int:
     """A visit task for each beneficiary whose visit is due and who has none pending.
 
     Idempotent: run it twice and the second run finds every due resident already has a
     pending visit. The candidates are row-locked first and the pending visits read after,
-    so two runs at once (the daily cron and a staff button) cannot both create one.
+    so two runs at once (the daily cron and a staff button) cannot both create one. From the
+    staff button, ``previewed_ids`` limits it to the residents its preview showed.
     """
     now = now or utcnow()
     station_ids = (
@@ -93,27 +160,7 @@ def generate_due_visits(station_id: int | None = None, now: datetime | None = No
     )
     created = 0
     for current_station in station_ids:
-        due = db.session.scalars(
-            sa.select(Beneficiary)
-            .where(
-                Beneficiary.station_id == current_station,
-                Beneficiary.active.is_(True),
-                Beneficiary.visit_due_at <= now,
-            )
-            .order_by(Beneficiary.id)
-            .with_for_update()
-        ).all()
-        pending = set(
-            db.session.scalars(
-                sa.select(Task.beneficiary_id).where(
-                    Task.station_id == current_station,
-                    Task.kind == TaskKind.VISIT,
-                    Task.state.in_(PENDING_STATES),
-                    Task.beneficiary_id.in_([b.id for b in due]),
-                )
-            )
-        )
-        needing = [beneficiary for beneficiary in due if beneficiary.id not in pending]
+        needing = plan_due_visits(current_station, now, lock=True).chosen(previewed_ids)
         heads = building_heads(current_station, (b.building_id for b in needing))
         starts_at = now.replace(minute=0, second=0, microsecond=0)
         for beneficiary in needing:

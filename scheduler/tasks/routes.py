@@ -33,7 +33,7 @@ from scheduler.models import (
 )
 from scheduler.pagination import paginate
 from scheduler.people.services import station_buildings
-from scheduler.rendering import form_status, render, wants_fragment
+from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.tasks import dispatch, planning, services
 from scheduler.tasks.blueprint import bp
@@ -43,6 +43,7 @@ from scheduler.tasks.forms import (
     DeclineForm,
     DoneForm,
     HandleFlagForm,
+    PreviewForm,
     ReasonForm,
     TaskForm,
 )
@@ -153,15 +154,21 @@ def new_task():
     return render("tasks/task_form.html", form=form, status=form_status(form))
 
 
-@bp.post("/generate-visits")
+@bp.route("/generate-visits", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def generate_visits():
-    created = planning.generate_due_visits(current_station_id())
-    if created:
-        flash(ngettext("%(num)d visit task created.", "%(num)d visit tasks created.", created), "success")
-    else:
-        flash(_("Every resident due for a visit already has a visit task."), "info")
-    return redirect(url_for("tasks.dashboard"))
+    """GET shows who would get a visit task and who is skipped; POST writes exactly that, if still due."""
+    form = PreviewForm()
+    if form.validate_on_submit() and form.previewed.data is not None:
+        created = planning.generate_due_visits(current_station_id(), previewed_ids=form.previewed.data)
+        if created:
+            flash(ngettext("%(num)d visit task created.", "%(num)d visit tasks created.", created), "success")
+        else:
+            flash(_("Every resident due for a visit already has a visit task."), "info")
+        return redirect(url_for("tasks.dashboard"))
+    plan = planning.plan_due_visits(current_station_id(), utcnow())
+    form.previewed.data = {beneficiary.id for beneficiary in plan.to_create}
+    return private(render("tasks/generate_preview.html", form=form, plan=plan))
 
 
 @bp.route("/check-all/new", methods=["GET", "POST"])
@@ -172,21 +179,27 @@ def new_check_all():
     form.set_buildings(buildings)
     if request.method == "GET":
         form.set_default_window()
+    plan = None
     if form.validate_on_submit():
         try:
-            batch = planning.check_all(
-                station_id=current_station_id(),
-                actor=current_user,
-                title=form.title.data,
-                selection=form.selected_filter(),
-                **form.window_and_kind(),
+            if form.apply.data and form.previewed.data is not None:
+                batch = planning.check_all(
+                    station_id=current_station_id(),
+                    actor=current_user,
+                    title=form.title.data,
+                    selection=form.selected_filter(),
+                    previewed_ids=form.previewed.data,
+                    **form.window_and_kind(),
+                )
+                flash(_("Tasks created, one for each resident."), "success")
+                return redirect(url_for("tasks.check_all", batch_id=batch.id))
+            plan = planning.plan_check_all(
+                current_station_id(), form.selected_filter(), form.window_and_kind()["kind"]
             )
+            form.previewed.data = {beneficiary.id for beneficiary in plan.to_create}
         except RuleViolation as violation:
             violation.attach_to(form)
-        else:
-            flash(_("Tasks created, one for each resident."), "success")
-            return redirect(url_for("tasks.check_all", batch_id=batch.id))
-    return render("tasks/check_all_form.html", form=form, status=form_status(form))
+    return private(render("tasks/check_all_form.html", form=form, plan=plan, status=form_status(form)))
 
 
 @bp.get("/check-all/<id:batch_id>")

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.models import STAFF_ROLES, STATION_ROLES
 from scheduler.navigation import add_home_section, add_nav_item
+from scheduler.shifts.services import attendance_changed
 from scheduler.tasks.services import task_moved
 from scheduler.timebank.services import credits_text, settle
 
@@ -16,6 +17,13 @@ add_nav_item(bp, "timebank.ledger", _l("Time bank"), STAFF_ROLES, order=75)
 def _settle_task(task, **_extra) -> None:
     """A task's credit follows its state: done earns its minutes (the task's lock is held)."""
     settle(task)
+
+
+@attendance_changed.connect
+def _settle_places(shift, changes, **_extra) -> None:
+    """A place's credit follows its attendance, corrections included (the shift's lock is held)."""
+    for change in changes:
+        settle(change.assignment)
 
 
 @bp.record_once

@@ -131,6 +131,13 @@ def test_a_quiet_month_says_so(admin_client):
     assert "2024年6月，共有 0 名志愿者参与服务，累计服务 0 小时" in html
 
 
+def test_the_footer_names_beijing_time_not_a_zone_id(admin_client):
+    """Catches: the footer reading "时区 Asia/Shanghai", which the secretary cannot read."""
+    footer = admin_client.get("/reports/2024-06").get_data(as_text=True).split('class="report-footer')[1]
+    assert "时间均为北京时间" in footer.split("</p>")[0]
+    assert "Asia/Shanghai" not in footer
+
+
 # Months and navigation ---------------------------------------------------------------------------
 
 

@@ -74,9 +74,12 @@ def test_picker_shows_who_is_free_with_kind_building_and_hours(
     place(make_shift(title="便民服务", starts_at=days_from_now(3, time(10, 0))), busy)
     # Earlier the same month when possible: the picker counts hours in the shift's month.
     place(make_shift(title="议事接待", starts_at=shift.starts_at - timedelta(hours=5), hours=4), worked)
+    came = make_shift(title="剪纸课", starts_at=shift.starts_at - timedelta(hours=7), hours=1.5)
+    place(came, worked, AssignmentState.ATTENDED)
     html = admin_client.get(f"/shifts/{shift.id}/picker").get_data(as_text=True)
     assert "楼栋长 · 2号楼" in html
-    assert "本月 4 小时" in html
+    # Done and planned hours apart, labelled: mixed they read as 5.5 h of service that is not yet done.
+    assert "本月：已服务 1.5 小时，已安排 4 小时" in html
     assert "没空：便民服务" in html
     order = [html.index(name) for name in ("新志愿者", "老志愿者", "忙碌者")]
     assert order == sorted(order), "free and least busy first, busy people last"
@@ -138,7 +141,10 @@ def test_plain_assignment_redirects_to_the_week(admin_client, make_shift, make_u
 def test_removing_over_htmx_returns_the_card(admin_client, make_shift, make_user, place, read):
     shift = make_shift()
     assignment = place(shift, make_user(display_name="王秀英"))
-    response = admin_client.post(f"/shifts/assignments/{assignment.id}/remove", headers=HTMX)
+    # As confirm.js sends it once the question was answered yes.
+    response = admin_client.post(
+        f"/shifts/assignments/{assignment.id}/remove", data={"confirmed": "1"}, headers=HTMX
+    )
     assert response.status_code == 200
     assert "王秀英" not in response.get_data(as_text=True).split("flashes")[0]
     assert read(lambda s: s.get(Assignment, assignment.id)) is None

@@ -293,7 +293,7 @@ def test_attendance_marks_everyone_holding_a_place(make_shift, make_user, place,
     place(shift, came)
     place(shift, stayed_away, AssignmentState.ASSIGNED)
     place(shift, declined, AssignmentState.DECLINED, decline_reason="x")
-    services.record_attendance(shift.id, {came.id})
+    services.set_attendance(shift.id, {came.id}, by=None)
     assert people_on(read, shift) == {
         came.id: AssignmentState.ATTENDED,
         stayed_away.id: AssignmentState.NO_SHOW,
@@ -304,4 +304,4 @@ def test_attendance_marks_everyone_holding_a_place(make_shift, make_user, place,
 def test_attendance_waits_for_the_shift_to_start(make_shift, make_user, place):
     shift = make_shift(starts_at=days_from_now(1))
     with pytest.raises(RuleViolation, match="开始后"):
-        services.record_attendance(shift.id, set())
+        services.set_attendance(shift.id, set(), by=None)

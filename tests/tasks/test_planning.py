@@ -1,5 +1,6 @@
 """Visit plans (``flask generate-visits`` and the staff button) and check-alls (fan-out)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from scheduler.extensions import db
 from scheduler.models import Beneficiary, Kind, Role, Task, TaskBatch, TaskKind, TaskState
 from scheduler.tasks.planning import generate_due_visits
 from tests.factories_visits import building_of
+from tests.forms import submit_form
 
 HTMX = {"HX-Request": "true"}
 
@@ -97,11 +99,11 @@ def test_generate_visits_only_touches_the_named_station(app, runner, make_statio
 
 def test_staff_button_plans_due_visits(app, admin_client, make_beneficiary):
     make_beneficiary(visit_every_days=7)
-    response = admin_client.post("/tasks/generate-visits")
+    response = submit_form(admin_client, "/tasks/generate-visits")
     assert response.status_code == 302
     assert "已生成 1 项探访任务。" in admin_client.get("/tasks/").get_data(as_text=True)
-    admin_client.post("/tasks/generate-visits")
-    assert "需要探访的老人都已有探访任务。" in admin_client.get("/tasks/").get_data(as_text=True)
+    again = admin_client.get("/tasks/generate-visits").get_data(as_text=True)
+    assert "新建 0 项任务" in again and "跳过 1 位" in again, "the preview shows nothing left to create"
 
 
 def check_all_form(**overrides) -> dict:
@@ -118,6 +120,17 @@ def check_all_form(**overrides) -> dict:
     return {name: value for name, value in data.items() if value is not None}
 
 
+PREVIEWED = re.compile(r'name="previewed" type="hidden" value="([^"]*)"')
+
+
+def apply_check_all(client, data: dict):
+    """Preview the check-all, then press "create" on the preview, as the secretary does."""
+    preview = client.post("/tasks/check-all/new", data=data)
+    assert preview.status_code == 200, preview.status_code
+    previewed = PREVIEWED.search(preview.get_data(as_text=True)).group(1)
+    return client.post("/tasks/check-all/new", data={**data, "previewed": previewed, "apply": "1"})
+
+
 def test_check_all_creates_exactly_one_task_per_matching_resident(
     app, admin_client, make_beneficiary, head_of, station
 ):
@@ -129,7 +142,7 @@ def test_check_all_creates_exactly_one_task_per_matching_resident(
     with app.app_context():
         building_two = building_of(station, 2).id
 
-    response = admin_client.post("/tasks/check-all/new", data=check_all_form(building_id=str(building_two)))
+    response = apply_check_all(admin_client, check_all_form(building_id=str(building_two)))
     assert response.status_code == 302
     created = tasks_by_beneficiary(app)
     assert sorted(created) == sorted(b.id for b in alone_in_two)
@@ -148,7 +161,7 @@ def test_check_all_progress_follows_completion(app, admin_client, auth, make_ben
     head = head_of(1)
     make_beneficiary(building=1, lives_alone=True)
     make_beneficiary(building=1, lives_alone=True)
-    admin_client.post("/tasks/check-all/new", data=check_all_form())
+    apply_check_all(admin_client, check_all_form())
     with app.app_context():
         batch_id = db.session.scalar(sa.select(TaskBatch.id))
         first = db.session.scalars(sa.select(Task).order_by(Task.id)).first()
