@@ -22,10 +22,13 @@ TOKEN_ROUTES = (
     "/r/",  # a resident's request follow-up
     "/shifts/feed/",  # a person's calendar feed
     "/people/invite/",  # a set-password invitation
+    "/shifts/check-in/",  # a shift's check-in code (signed: its dots are part of it)
 )
 MASK = "[token]"
 # The token ends where the path segment does, or at ".ics"; a quote ends it in a log line.
-_TOKEN = re.compile("(" + "|".join(re.escape(route) for route in TOKEN_ROUTES) + r')[^/?#&\s"\\.]+')
+_TOKEN = re.compile(
+    "(" + "|".join(re.escape(route) for route in TOKEN_ROUTES) + r')[^/?#&\s"\\]+?(?=\.ics\b|[/?#&\s"\\]|$)'
+)
 
 
 def mask_tokens(text: str) -> str:

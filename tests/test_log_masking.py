@@ -27,6 +27,9 @@ SECRET = "Zk3_secret-TOKEN_9x"
         (f"GET /r/{SECRET} HTTP/1.1", f"GET /r/{MASK} HTTP/1.1"),
         (f"POST /r/{SECRET}/rating HTTP/1.1", f"POST /r/{MASK}/rating HTTP/1.1"),
         (f"/shifts/feed/{SECRET}.ics", f"/shifts/feed/{MASK}.ics"),
+        # A signed check-in code: a mask ending at the first dot would log its signature.
+        (f"GET /shifts/check-in/eyJzIjo3fQ.aZ9x.{SECRET} HTTP/1.1", f"GET /shifts/check-in/{MASK} HTTP/1.1"),
+        (f'"/r/{SECRET}" 200', f'"/r/{MASK}" 200'),
         (f"/people/invite/{SECRET}?next=/me", f"/people/invite/{MASK}?next=/me"),
         (f"https://station.example.org/r/{SECRET}", f"https://station.example.org/r/{MASK}"),
         (f"/r/{SECRET}%2Fmore", f"/r/{MASK}"),
