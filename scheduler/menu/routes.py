@@ -147,5 +147,6 @@ def poster(slug: str):
         station=station,
         categories=public_categories(station.id),
         menu_url=menu_url,
+        find_url=current_app.config["BASE_URL"] + url_for("menu.find_request"),
         qr_svg=qr_svg,
     )
