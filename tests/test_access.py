@@ -48,6 +48,7 @@ PUBLIC_ENDPOINTS = {
     "menu.service_page",
     "menu.poster",
     "menu.request_service",
+    "menu.find_request",
     "menu.follow_up",
     "menu.rate",
     "auth.login",

@@ -55,6 +55,11 @@ class MyShifts:
         return [a for a in self.upcoming if a.id not in soon]
 
     @property
+    def folded_shift_ids(self) -> set[int]:
+        """The shifts under "more": all shown but today's and the next of mine."""
+        return self.shown_shift_ids - {a.shift_id for a in self.today_and_next}
+
+    @property
     def shown_shift_ids(self) -> set[int]:
         return (
             {a.shift_id for a in self.upcoming}

@@ -69,6 +69,7 @@ class AccessibilityGate:
         self.twin_context = twin_context
         self.problems: list[str] = []
         self.busy = False
+        self.test_navigates = False
         self.held_navigations = []
         page.add_init_script(INIT_SCRIPT)
         page.expose_function("__accessibilityBusy", self._set_busy)
@@ -86,8 +87,13 @@ class AccessibilityGate:
         """
 
         def navigate_when_checked(*args, **kwargs):
+            self.page.wait_for_load_state("load")  # its "load" handler has started the check
             self.wait_until_checked()
-            return navigate(*args, **kwargs)
+            self.test_navigates = True
+            try:
+                return navigate(*args, **kwargs)
+            finally:
+                self.test_navigates = False
 
         return navigate_when_checked
 
@@ -99,10 +105,12 @@ class AccessibilityGate:
                 route.fallback()
 
     def _hold_navigation_while_busy(self, route) -> None:
+        request = route.request
         if (
             self.busy
-            and route.request.is_navigation_request()
-            and route.request.frame == self.page.main_frame
+            and not self.test_navigates
+            and request.is_navigation_request()
+            and request.frame == self.page.main_frame
         ):
             self.held_navigations.append(route)
         else:
@@ -119,7 +127,8 @@ class AccessibilityGate:
         try:
             found = page.evaluate("__accessibilityCheck()") if self.javascript else self._check_twin(page)
         except PlaywrightError as error:
-            if "closed" in str(error):  # the test ended while the last page was being checked
+            # The test ended while its last page was being checked, or navigated on its own.
+            if "closed" in str(error) or "destroyed" in str(error):
                 return
             raise
         finally:
