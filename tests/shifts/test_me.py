@@ -24,7 +24,7 @@ def test_my_shifts_soonest_first_with_their_state(volunteer_client, make_shift, 
     place(sooner, me, AssignmentState.ASSIGNED)
     place(make_shift(title="已结束的班", starts_at=days_from_now(-3)), me, AssignmentState.ATTENDED)
     html = section(volunteer_client.get("/me").get_data(as_text=True))
-    mine = html.split("可报名的班次")[0]
+    mine = html.split("<h3>可报名的班次")[0]
     assert mine.index("驿站值班") < mine.index("编织课")
     assert "待答复" in mine and "已确认" in mine
     assert "已结束的班" not in html
@@ -74,7 +74,7 @@ def test_open_shifts_show_free_places_and_sign_up_works_without_javascript(
     place(shift, make_user())
     make_shift(title="只由工作人员安排", self_signup=False)
     html = section(volunteer_client.get("/me").get_data(as_text=True))
-    open_part = html.split("可报名的班次", 1)[1]
+    open_part = html.split("<h3>可报名的班次", 1)[1]
     assert "便民服务" in open_part and "还有 2 个空位" in open_part
     assert "只由工作人员安排" not in html
     response = volunteer_client.post(f"/shifts/{shift.id}/signup")
