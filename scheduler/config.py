@@ -94,6 +94,10 @@ class Config:
     # an address behind the carrier's NAT), only filed requests count per phone number.
     REQUEST_LIMIT_PER_ADDRESS = os.environ.get("REQUEST_LIMIT_PER_ADDRESS", "20 per hour")
     REQUEST_LIMIT_PER_PHONE = os.environ.get("REQUEST_LIMIT_PER_PHONE", "3 per day")
+    # Finding a request again (/r): 4 digits are 10,000 guesses, so wrong tries are few per
+    # reference whatever the address, and limited per address against sweeping references.
+    LOOKUP_LIMIT_PER_ADDRESS = os.environ.get("LOOKUP_LIMIT_PER_ADDRESS", "20 per hour")
+    LOOKUP_LIMIT_PER_REFERENCE = os.environ.get("LOOKUP_LIMIT_PER_REFERENCE", "5 per day")
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")

@@ -52,6 +52,7 @@ PUBLIC_ENDPOINTS = {
     "menu.poster",
     "board.board",
     "menu.request_service",
+    "menu.find_request",
     "menu.follow_up",
     "menu.rate",
     "timebank.rules",

@@ -20,8 +20,8 @@ from scheduler.menu.blueprint import bp
 from scheduler.menu.routes import get_public_station_or_404, get_published_service_or_404
 from scheduler.models import ServiceRequest, Station
 from scheduler.rendering import form_status, private, render, wants_fragment
-from scheduler.requests.forms import RatingForm, RequestForm
-from scheduler.requests.queries import visit_for_residents
+from scheduler.requests.forms import FindRequestForm, RatingForm, RequestForm
+from scheduler.requests.queries import request_for_resident, visit_for_residents
 from scheduler.requests.services import file_request, rate_request
 from scheduler.rules import RuleViolation
 
@@ -78,9 +78,50 @@ def request_service(slug: str, service_id: int):
     return render_request_form(station, service, form, status=form_status(form))
 
 
+def lookup_reference_key() -> str:
+    return "request-lookup:" + request.form.get("reference", "").strip().upper()
+
+
+def lookup_failed(response) -> bool:
+    # Only wrong answers count: a resident who finds her request may come back as often as she likes.
+    return response.status_code != 302
+
+
+def render_find_request(form: FindRequestForm, status: int):
+    return private(render("menu/find_request.html", form=form, status=status))
+
+
+@bp.route("/r", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOOKUP_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=lookup_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOOKUP_LIMIT_PER_REFERENCE"],
+    key_func=lookup_reference_key,
+    methods=["POST"],
+    deduct_when=lookup_failed,
+)
+def find_request():
+    """A resident comes back to her request with its reference and the end of her phone number."""
+    form = FindRequestForm()
+    if form.validate_on_submit():
+        service_request = request_for_resident(form.reference.data, form.phone_end.data)
+        if service_request is not None:
+            return redirect(url_for("menu.follow_up", token=service_request.follow_token))
+        form.form_errors.append(
+            _("No request matches this reference and phone number. Check both, or call the station.")
+        )
+        return render_find_request(form, status=422)
+    return render_find_request(form, status=form_status(form))
+
+
 @bp.errorhandler(RateLimitExceeded)
 def request_limit_reached(error):
     """Too many requests: say so next to the form, keep what was typed, offer the phone."""
+    if request.endpoint == "menu.find_request":
+        form = FindRequestForm()
+        form.form_errors.append(_("Too many tries from here or for this reference. Please try again later."))
+        return render_find_request(form, status=429)
     if request.endpoint != "menu.request_service":
         return render_error(429)
     station, service = load_requestable(**request.view_args)

@@ -135,5 +135,6 @@ def poster(slug: str):
         categories=public_categories(station.id),
         menu_url=menu_url,
         board_url=current_app.config["BASE_URL"] + url_for("board.board", slug=station.slug),
+        find_url=current_app.config["BASE_URL"] + url_for("menu.find_request"),
         qr_svg=qr_svg,
     )

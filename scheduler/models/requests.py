@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.database import UTCDateTime, utcnow
 from scheduler.extensions import db
-from scheduler.models.core import Building, Station, StationScoped, User, enum_column, new_token
+from scheduler.models.core import Building, Kind, Station, StationScoped, User, enum_column, new_token
 from scheduler.models.menu import Service
 
 if TYPE_CHECKING:
@@ -112,6 +112,11 @@ class ServiceRequest(StationScoped, db.Model):
     @property
     def filed_by_proxy(self) -> bool:
         return self.filed_by_id is not None
+
+    @property
+    def filed_by_building_head(self) -> bool:
+        """Filed by a building head, who then keeps the resident informed (she may have no phone)."""
+        return self.filed_by is not None and self.filed_by.kind == Kind.BUILDING_HEAD
 
     @property
     def address(self) -> str:

@@ -1,9 +1,9 @@
-"""Forms of a request's life: filing it (by a resident or for one), declining, rating."""
+"""Forms of a request's life: filing it (by a resident or for one), finding it again, declining, rating."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, Regexp
 
 from scheduler.forms import (
     ListedChoice,
@@ -11,6 +11,7 @@ from scheduler.forms import (
     choices_after_prompt,
     int_or_none,
     normalise_phone,
+    strip_text,
     text,
 )
 from scheduler.models import RATING_RANGE
@@ -108,3 +109,23 @@ class RatingForm(FlaskForm):
         validators=[ListedChoice(_l("Choose from 1 to 5 stars."))],
     )
     comment = text(_l("A few words (optional)"), 200, field_class=TextAreaField)
+
+
+class FindRequestForm(FlaskForm):
+    """A resident comes back to a request (/r): its reference and the last digits of the phone."""
+
+    reference = text(
+        _l("Reference (单号)"),
+        12,
+        _l("Enter the reference from your confirmation, e.g. K7Q4MX."),
+        description=_l("The six letters and digits you were given when you sent the request."),
+    )
+    phone_end = StringField(
+        _l("Last 4 digits of your phone"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=_l("Enter the last 4 digits of the phone you gave.")),
+            Regexp(r"^\d{4}$", message=_l("Enter 4 digits, e.g. 5678.")),
+        ],
+        description=_l("Of the phone number you gave in the request."),
+    )

@@ -1,5 +1,6 @@
 """Reading requests: the inbox and its counts, ratings, and what residents may see."""
 
+import hmac
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -41,7 +42,10 @@ def name_for_residents(display_name: str) -> str:
 
 @dataclass(frozen=True)
 class VisitForResidents:
-    """The task answering a request as its follow-up page tells it: when, and who by surname."""
+    """The task answering a request as its follow-up page tells it: when, and who by surname.
+
+    ``day`` is the planned day while the task is under way, and the day it was done once done.
+    """
 
     volunteer: str  # empty until a volunteer has accepted
     day: str
@@ -55,13 +59,37 @@ def visit_for_residents(service_request: ServiceRequest) -> VisitForResidents | 
     if task is None:
         return None
     going = task.assignee if task.state in (TaskState.ACCEPTED, TaskState.DONE) else None
+    done = task.state == TaskState.DONE
+    # Once done, the day it was done, which may not be the day planned.
+    day = task.state_changed_at if done else task.starts_at
     return VisitForResidents(
         volunteer=name_for_residents(going.display_name) if going else "",
-        day=format_skeleton("MMMEd", to_user_timezone(task.starts_at), locale=get_locale()),
+        day=format_skeleton("MMMEd", to_user_timezone(day), locale=get_locale()),
         start=format_time(task.starts_at, "HH:mm"),
         end=format_time(task.ends_at, "HH:mm"),
-        done=task.state == TaskState.DONE,
+        done=done,
     )
+
+
+# Compared against when no request has the reference, so that a wrong reference takes as long
+# as a wrong phone and the two cannot be told apart.
+NO_PHONE_END = "\x00" * 4
+
+
+def request_for_resident(reference: str, phone_end: str) -> ServiceRequest | None:
+    """The request with this reference whose phone ends with ``phone_end``, else None.
+
+    A wrong reference and a wrong phone answer alike, in the same time: the phone's end is
+    compared in constant time whether or not the reference exists. A request filed for a
+    resident without a phone cannot be found this way; the building head who filed it follows it.
+    """
+    found = db.session.scalars(
+        sa.select(ServiceRequest).where(ServiceRequest.reference == reference.strip().upper())
+    ).one_or_none()
+    digits = "".join(ch for ch in found.phone if ch.isdigit()) if found else ""
+    expected = digits[-4:] if len(digits) >= 4 else NO_PHONE_END
+    matches = hmac.compare_digest(expected.encode(), phone_end.encode())
+    return found if matches else None
 
 
 ALL_STATES = "all"

@@ -19,7 +19,7 @@ from scheduler.models import (
 )
 from scheduler.shifts.queries import taken_counts
 from scheduler.shifts.services import withdrawal_deadline
-from scheduler.shifts.weeks import local_today, week_bounds, week_start
+from scheduler.shifts.weeks import local_today, to_local, week_bounds, week_start
 
 # Open shifts on a volunteer's phone: the soonest few of the next two weeks keep the page short.
 OPEN_SHIFTS_DAYS = 14
@@ -39,6 +39,25 @@ class MyShifts:
     feed: CalendarFeed | None
     deadlines: dict[int, datetime] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
+
+    @property
+    def today_and_next(self) -> list[Assignment]:
+        """What /me shows first: my shifts of today, and the next one after today."""
+        today = local_today()
+        todays = [a for a in self.upcoming if to_local(a.shift.starts_at).date() <= today]
+        later = [a for a in self.upcoming if to_local(a.shift.starts_at).date() > today]
+        return todays + later[:1]
+
+    @property
+    def later(self) -> list[Assignment]:
+        """My other upcoming shifts, folded under "more" on /me."""
+        soon = {a.id for a in self.today_and_next}
+        return [a for a in self.upcoming if a.id not in soon]
+
+    @property
+    def folded_shift_ids(self) -> set[int]:
+        """The shifts under "more": all shown but today's and the next of mine."""
+        return self.shown_shift_ids - {a.shift_id for a in self.today_and_next}
 
     @property
     def shown_shift_ids(self) -> set[int]:

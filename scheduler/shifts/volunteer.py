@@ -1,8 +1,8 @@
 """A person's own shifts from their phone: answer, sign up, wait, withdraw, swap; their calendar feed.
 
 Every action here answers an htmx request with the "my shifts" section of /me
-re-rendered (409 with the message next to the shift when a rule refuses), and a
-plain form post with a redirect back to /me.
+re-rendered, the outcome in the card of the shift acted on (409 with the message there
+when a rule refuses), and a plain form post with a redirect back to that card on /me.
 """
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from flask_login import current_user
 from scheduler.access import get_in_station_or_404, roles_required
 from scheduler.calendar_feed import build_calendar, renew_calendar_feed
 from scheduler.extensions import db
+from scheduler.feedback import take_card_feedback, tell_in_card
 from scheduler.models import STATION_ROLES, Assignment, CalendarFeed, Shift
 from scheduler.rendering import form_status, render, wants_fragment
 from scheduler.rules import RuleViolation
@@ -37,6 +38,10 @@ def decline_form(assignment_id: int, submitted: bool = False) -> DeclineForm:
     return DeclineForm(prefix=prefix) if submitted else DeclineForm(formdata=None, prefix=prefix)
 
 
+def my_shift_anchor(shift_id: int) -> str:
+    return f"my-shift-{shift_id}"
+
+
 def home_section_context(user) -> dict:
     return {
         "my": my_shifts(user),
@@ -44,6 +49,7 @@ def home_section_context(user) -> dict:
         "new_decline_form": decline_form,
         "problem": None,
         "open_decline": None,
+        "feedback": take_card_feedback(),
     }
 
 
@@ -54,24 +60,44 @@ def answer(
     open_decline: tuple[int, DeclineForm] | None = None,
     status: int = 200,
 ):
-    """The section re-rendered for htmx (409 on a refusal), else back to /me with a message.
+    """The section re-rendered for htmx (409 on a refusal), else back to /me at the shift's card.
 
-    ``open_decline`` is (assignment id, submitted form): that decline box shows open with its errors.
+    What happened shows in the card of the shift acted on, wherever that card now is (signing
+    up moves it from the open shifts to mine), and htmx scrolls that card into view; the flash
+    region, hidden from sight then, announces it. A shift no longer on the page is told about
+    at the top. ``open_decline`` is (assignment id, submitted form): that decline box shows
+    open with its errors.
     """
     if not wants_fragment():
-        flash(violation.message if violation else done, "error" if violation else "success")
-        return redirect(url_for("me.home", _anchor="my-shifts"))
+        return answer_without_javascript(shift_id, done, violation)
     context = home_section_context(current_user)
     context["open_decline"] = open_decline
-    if done:
-        flash(done, "success")
+    on_the_page = shift_id in context["my"].shown_shift_ids
     if violation is not None:
         status = 409
-        if shift_id in context["my"].shown_shift_ids:
+        if on_the_page:
             context["problem"] = {"shift_id": shift_id, "message": violation.message}
         else:  # the shift left the page (e.g. it was cancelled): say it at the top
             flash(violation.message, "error")
-    return render(SECTION, block="my_shifts", status=status, **context)
+    elif done:
+        if on_the_page:
+            context["feedback"] = {"anchor": my_shift_anchor(shift_id), "message": done}
+        flash(done, "announce" if on_the_page else "success")
+    response = render(SECTION, block="my_shifts", status=status, **context)
+    if on_the_page:
+        response.headers["HX-Reswap"] = f"outerHTML show:#{my_shift_anchor(shift_id)}:top"
+    return response
+
+
+def answer_without_javascript(shift_id: int | None, done: str | None, violation: RuleViolation | None):
+    if violation is not None:
+        flash(violation.message, "error")
+    elif done and shift_id is not None:
+        tell_in_card(my_shift_anchor(shift_id), done)
+        return redirect(url_for("me.home", _anchor=my_shift_anchor(shift_id)))
+    elif done:
+        flash(done, "success")
+    return redirect(url_for("me.home", _anchor="my-shifts"))
 
 
 def own_assignment_or_404(assignment_id: int) -> Assignment:

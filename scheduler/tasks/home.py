@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.calendar_feed import FeedEvent
 from scheduler.extensions import db
+from scheduler.feedback import take_card_feedback
 from scheduler.models import HELD_STATES, Beneficiary, Task, TaskState
 from scheduler.tasks.dashboard import station_dashboard
 from scheduler.tasks.forms import DeclineForm, DoneForm
@@ -18,8 +19,17 @@ def with_resident():
     return joinedload(Task.beneficiary).joinedload(Beneficiary.building)
 
 
-def card_context(task: Task, decline_form=None, done_form=None, message: str | None = None) -> dict:
+def task_anchor(task: Task) -> str:
+    return f"task-{task.id}"
+
+
+def card_context(
+    task: Task, decline_form=None, done_form=None, message: str | None = None, feedback: str | None = None
+) -> dict:
     """What the task card template needs; fresh empty forms unless a submitted one is passed back.
+
+    ``message`` is a refusal, ``feedback`` what the volunteer's tap did; without JavaScript the
+    feedback comes from the session (``scheduler.feedback``), for the card it was meant for.
 
     Does not log: callers pass the cards they show to ``log_contact_shown``.
     """
@@ -31,7 +41,13 @@ def card_context(task: Task, decline_form=None, done_form=None, message: str | N
         decline_form=decline_form or DeclineForm(task.id, formdata=None),
         done_form=done_form or DoneForm(task.id, formdata=None),
         message=message,
+        feedback=feedback or kept_feedback_for(task),
     )
+
+
+def kept_feedback_for(task: Task) -> str | None:
+    kept = take_card_feedback()
+    return kept["message"] if kept and kept["anchor"] == task_anchor(task) else None
 
 
 def log_contact_shown(user, cards: list[dict]) -> list[dict]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from scheduler.access import current_station_id, get_in_station_or_404, in_station, roles_required
 from scheduler.database import utcnow
 from scheduler.extensions import db
+from scheduler.feedback import tell_in_card
 from scheduler.inputs import parse_id
 from scheduler.models import (
     STAFF_ROLES,
@@ -47,7 +48,7 @@ from scheduler.tasks.forms import (
     ReasonForm,
     TaskForm,
 )
-from scheduler.tasks.home import card_context, log_contact_shown, with_resident
+from scheduler.tasks.home import card_context, log_contact_shown, task_anchor, with_resident
 from scheduler.visits.privacy import shows_personal_data
 
 PAGE_SIZE = 50
@@ -344,7 +345,8 @@ def volunteer_page(task: Task, status: int = 200, **card):
 
 
 def volunteer_action(task: Task, action, success: str, **forms):
-    """Run the volunteer's action; answer with the task card (htmx) or go back to /me (PRG)."""
+    """Run the volunteer's action; answer with the task card saying what happened (htmx), or go
+    back to /me (PRG), to the card if the task is still there."""
     try:
         action()
     except RuleViolation as violation:
@@ -354,9 +356,13 @@ def volunteer_action(task: Task, action, success: str, **forms):
             violation.attach_to(form)
             return volunteer_page(task, status=422, **forms)
         return volunteer_page(task, status=409, message=violation.message)
-    flash(success, "success")
     if wants_fragment():
-        return volunteer_page(task)
+        flash(success, "announce")  # the card says it; the page's live region announces it
+        return volunteer_page(task, feedback=success)
+    if task.is_held_by(current_user):  # still on /me: back to its card, which says it
+        tell_in_card(task_anchor(task), success)
+        return redirect(url_for("me.home", _anchor=task_anchor(task)))
+    flash(success, "success")
     return redirect(url_for("me.home"))
 
 

@@ -49,7 +49,10 @@ class BeneficiaryForm(FlaskForm):
         _l("Care notes"),
         filters=[strip_text],
         validators=[Length(max=500), NoControlCharacters()],
-        description=_l("Only what helps the visits, e.g. hard of hearing, knock loudly. Staff only."),
+        description=_l(
+            "Only what helps the visits, e.g. hard of hearing, knock loudly. Staff see it, and the "
+            "volunteer visiting on the task card for as long as the address is shown."
+        ),
     )
     visit_every_days = IntegerField(
         _l("Visit every … days"),

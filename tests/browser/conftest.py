@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.accessibility import INIT_SCRIPT, AccessibilityGate
 from tests.live_server import serve
 from tests.outbox.conftest import peer, set_channels  # noqa: F401  (robots played on loopback)
 
@@ -55,11 +56,23 @@ def live_server(app):
 def make_page(browser, request):
     """``make_page(viewport=PHONE, javascript=True)``: a fresh browser context and page.
 
-    Guard: a test run "with JS" (parametrized ``javascript=True``) fails if htmx never sent a
+    Guards: a test run "with JS" (parametrized ``javascript=True``) fails if htmx never sent a
     request (one with the ``HX-Request`` header): the journey then proved nothing about htmx.
+    Every page it opens passes the accessibility gate (``tests/browser/accessibility.py``).
     """
     contexts = []
     htmx_requests = []
+    gates = []
+    twins = {}
+
+    def twin_context(viewport):
+        """A context with JavaScript on where pages opened without it are checked."""
+        key = (viewport["width"], viewport["height"])
+        if key not in twins:
+            twins[key] = browser.new_context(viewport=viewport, locale="zh-CN")
+            twins[key].add_init_script(INIT_SCRIPT)
+            contexts.append(twins[key])
+        return twins[key]
 
     def make(viewport=PHONE, javascript: bool = True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="zh-CN")
@@ -69,11 +82,16 @@ def make_page(browser, request):
         page.on(
             "request", lambda sent: htmx_requests.append(sent.url) if sent.headers.get("hx-request") else None
         )
+        gates.append(AccessibilityGate(page, javascript, None if javascript else twin_context(viewport)))
         return page
 
     yield make
+    for gate in gates:
+        gate.wait_until_checked()
     for context in contexts:
         context.close()
+    problems = [gate for gate in gates if gate.problems]
+    assert not problems, "\n\n".join(gate.failure_message() for gate in problems)
     params = getattr(request.node, "callspec", None)
     if params is not None and params.params.get("javascript") is True:
         assert htmx_requests, "a journey with JavaScript on, and htmx never sent a request"

@@ -1,8 +1,11 @@
 """The request follows its task, and the resident's follow-up page shows the task's progress
 without any personal data beyond the volunteer's surname."""
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from scheduler.extensions import db
 from scheduler.models import Health, Kind, Notice, RequestState, Role, ServiceRequest, Task, TaskState, User
@@ -160,6 +163,20 @@ def test_the_follow_up_page_tells_the_progress_and_names_only_the_surname(
     assert "已安排王师傅于3月4日周二 09:00–11:00上门。" in html
     for private in ("王建国", "13911112222", "钱凤英", "降压药"):
         assert private not in html
+
+
+def test_a_visit_done_before_the_planned_day_shows_the_day_it_was_done(
+    app, client, medicine, make_request, make_request_task, station_admin, volunteer
+):
+    """Planned for Tuesday 4 March, done on Sunday 2 March: the resident reads Sunday."""
+    service_request = make_request(medicine)
+    task = make_request_task(service_request, station_admin, assignee=volunteer)
+    move(app, task, lambda t: services.accept(t, db.session.get(User, volunteer.id)))
+    with time_machine.travel(datetime(2031, 3, 2, 7, 30, tzinfo=UTC), tick=False):
+        move(app, task, lambda t: services.complete(t, as_user(volunteer), Checklist(Health.GOOD), "好", 10))
+    html = follow_up(client, service_request)
+    assert "王师傅已于3月2日周日上门。" in html
+    assert "3月4日" not in html
 
 
 def test_a_compound_surname_and_a_latin_name(

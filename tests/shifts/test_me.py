@@ -24,7 +24,7 @@ def test_my_shifts_soonest_first_with_their_state(volunteer_client, make_shift, 
     place(sooner, me, AssignmentState.ASSIGNED)
     place(make_shift(title="已结束的班", starts_at=days_from_now(-3)), me, AssignmentState.ATTENDED)
     html = section(volunteer_client.get("/me").get_data(as_text=True))
-    mine = html.split("可报名的班次")[0]
+    mine = html.split("<h3>可报名的班次")[0]
     assert mine.index("驿站值班") < mine.index("编织课")
     assert "待答复" in mine and "已确认" in mine
     assert "已结束的班" not in html
@@ -64,7 +64,7 @@ def test_decline_without_javascript_has_its_own_page(volunteer_client, make_shif
     refused = volunteer_client.post(url, data={f"decline-{assignment.id}-reason": ""})
     assert refused.status_code == 422
     done = volunteer_client.post(url, data={f"decline-{assignment.id}-reason": "出差"})
-    assert done.status_code == 302 and done.headers["Location"] == "/me#my-shifts"
+    assert done.status_code == 302 and done.headers["Location"] == f"/me#my-shift-{assignment.shift_id}"
 
 
 def test_open_shifts_show_free_places_and_sign_up_works_without_javascript(
@@ -74,12 +74,13 @@ def test_open_shifts_show_free_places_and_sign_up_works_without_javascript(
     place(shift, make_user())
     make_shift(title="只由工作人员安排", self_signup=False)
     html = section(volunteer_client.get("/me").get_data(as_text=True))
-    open_part = html.split("可报名的班次", 1)[1]
+    open_part = html.split("<h3>可报名的班次", 1)[1]
     assert "便民服务" in open_part and "还有 2 个空位" in open_part
     assert "只由工作人员安排" not in html
     response = volunteer_client.post(f"/shifts/{shift.id}/signup")
-    assert response.status_code == 302 and response.headers["Location"] == "/me#my-shifts"
-    assert "报名成功" in volunteer_client.get("/me").get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == f"/me#my-shift-{shift.id}"
+    card = volunteer_client.get("/me").get_data(as_text=True).split(f'id="my-shift-{shift.id}"')[1]
+    assert "报名成功" in card.split("</li>")[0], "said in the card of the shift, where the page lands"
     holders = read(lambda s: s.scalar(sa.select(sa.func.count()).where(Assignment.shift_id == shift.id)))
     assert holders == 2
 

@@ -130,6 +130,7 @@ def test_no_personal_data_in_any_address_the_pages_link_to(world, app):
     for path, _expected in GET_ROUTES:
         html = clients["admin"].get(path.format(**ids)).get_data(as_text=True)
         for link in re.findall(r'(?:href|action|hx-get|hx-post)="([^"]*)"', html):
-            if link.startswith("tel:"):
+            # A stylesheet's content hash may happen to contain a room number ("104").
+            if link.startswith(("tel:", "/static/")):
                 continue
             assert not any(secret in link for secret in secrets), link

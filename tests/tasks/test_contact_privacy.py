@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import AccessKind, BeneficiaryAccess, TaskState
+from scheduler.models import AccessKind, BeneficiaryAccess, Role, TaskState
 
 GRACE = timedelta(hours=12)
 WINDOW = timedelta(hours=2)
@@ -51,7 +51,9 @@ def access_rows(app) -> list[tuple]:
 def test_contact_details_end_a_grace_period_after_the_window(
     volunteer_client, volunteer, make_task, make_beneficiary, ended_ago, shown, page
 ):
-    resident = make_beneficiary(name="王秀英", phone="13812345678", unit="2单元", room="502")
+    resident = make_beneficiary(
+        name="王秀英", phone="13812345678", unit="2单元", room="502", care_notes="耳背，请大声敲门"
+    )
     task = task_ended(make_task, volunteer, resident, ended_ago)
 
     response = volunteer_client.get(page.format(id=task.id))
@@ -60,6 +62,7 @@ def test_contact_details_end_a_grace_period_after_the_window(
     assert response.status_code == 200
     assert shows_contact(html, "王秀英", "13812345678") is shown
     assert ("2单元502" in html) is shown
+    assert ("耳背，请大声敲门" in html) is shown, "care notes go with the contact details, no longer"
     assert "1号楼" in html, "the building is always there"
     assert "完成任务" in html, "the volunteer can still report the visit"
     assert ("不再显示" in html) is not shown
@@ -94,6 +97,22 @@ def test_an_action_on_a_task_past_its_grace_answers_without_contact_details(
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "完成任务" in html
     assert not shows_contact(html, "孙桂英", "13900004444")
+
+
+def test_care_notes_reach_only_the_volunteer_holding_the_task(
+    volunteer_client, volunteer, make_task, make_beneficiary, make_user
+):
+    """Not to a volunteer who may take an open task, nor after the task is done or given back."""
+    notes = "耳背，请大声敲门"
+    claimable = make_task(TaskState.OPEN, beneficiary=make_beneficiary(care_notes=notes), open_to_claim=True)
+    done = make_task(TaskState.DONE, volunteer, make_beneficiary(care_notes=notes))
+    declined = make_task(TaskState.DECLINED, volunteer, make_beneficiary(care_notes=notes))
+    others = make_task(TaskState.ACCEPTED, make_user(Role.VOLUNTEER), make_beneficiary(care_notes=notes))
+
+    assert notes not in volunteer_client.get("/me").get_data(as_text=True)
+    for task in (claimable, done, declined, others):
+        response = volunteer_client.get(f"/tasks/{task.id}")
+        assert notes not in response.get_data(as_text=True), task.state
 
 
 # The access log ----------------------------------------------------------------------

@@ -81,11 +81,20 @@ def test_accept_then_done_with_checklist_and_the_resident_disappears(
         assert db.session.get(Task, task.id).beneficiary.last_visit_at is not None
 
 
-def test_plain_form_posts_go_back_to_my_page(volunteer_client, volunteer, make_task):
+def test_plain_form_posts_go_back_to_the_card_on_my_page(volunteer_client, volunteer, make_task):
     task = make_task(TaskState.ASSIGNED, volunteer)
     response = volunteer_client.post(f"/tasks/{task.id}/accept")
-    assert response.status_code == 302 and response.headers["Location"] == "/me"
-    assert "谢谢您前往" in volunteer_client.get("/me").get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"] == f"/me#task-{task.id}"
+    card = volunteer_client.get("/me").get_data(as_text=True).split(f'id="task-{task.id}"')[1]
+    assert "谢谢您前往" in card.split("</article>")[0], "said in the card, where the page lands"
+    assert "谢谢您前往" not in volunteer_client.get("/me").get_data(as_text=True), "once"
+
+
+def test_an_htmx_tap_answers_with_the_card_saying_what_happened(volunteer_client, volunteer, make_task):
+    task = make_task(TaskState.ASSIGNED, volunteer)
+    response = volunteer_client.post(f"/tasks/{task.id}/accept", headers=HTMX)
+    card = response.get_data(as_text=True).split('id="flashes"')[0]
+    assert 'class="card-feedback"' in card and "谢谢您前往" in card
 
 
 def test_decline_needs_a_reason_and_then_the_task_is_gone(app, volunteer_client, volunteer, make_task):

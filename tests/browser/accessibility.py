@@ -1,0 +1,165 @@
+"""The accessibility gate every browser test passes through (issue 10).
+
+Each page a test opens is checked when it has loaded, and again after each htmx swap:
+axe-core (vendored from npm, tests only: ``vendor/``) at the WCAG 2.0/2.1/2.2 A and AA
+tags must find nothing, and every visible link, button and form control must be big
+enough to tap at 360 px: 44×44 px on the pages residents and volunteers use (public
+pages, sign-in, ``/me``), 24×24 px elsewhere (WCAG 2.2 "target size (minimum)").
+
+How it stays out of the app: the check is an init script (Playwright injects it through
+the DevTools protocol, so the app's ``script-src 'self'`` policy stays as in production).
+A navigation that starts while a check runs waits until the check is done, so a quick
+test cannot leave a page unchecked. A page opened without JavaScript cannot run axe
+(timers never fire), so its HTML, scripts removed, is checked in a twin page with
+JavaScript on, styles and viewport alike.
+"""
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+
+VENDOR = Path(__file__).parent / "vendor"
+AXE = (VENDOR / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
+CHECK = (Path(__file__).parent / "accessibility_check.js").read_text(encoding="utf-8")
+INIT_SCRIPT = AXE + "\n" + CHECK
+
+# Pages residents, volunteers and the not-yet-signed-in use on phones: a fingertip, 44 px.
+FINGER_SIZED_PATHS = re.compile(r"^/($|s/|r(/|$)|auth/login|me$)")
+FINGER = 44
+MINIMUM = 24
+SCRIPT_TAG = re.compile(r"<script\b.*?</script>", re.S | re.I)
+
+
+def smallest_target_for(url: str) -> int:
+    return FINGER if FINGER_SIZED_PATHS.match(urlsplit(url).path) else MINIMUM
+
+
+def problems_in(found: dict, moment: str) -> list[str]:
+    """What a check found, each problem worded so that whoever reads it knows what to fix."""
+    where = f"{urlsplit(found['url']).path} ({moment})"
+    if found.get("error"):
+        return [f"{where}: the accessibility check itself failed: {found['error']}"]
+    problems = []
+    for violation in found["violations"]:
+        rule = f"axe '{violation['id']}' ({violation['impact']})"
+        lines = [f"{where}: {rule}: {violation['help']} — {violation['helpUrl']}"]
+        for node in violation["nodes"]:
+            summary = " ".join(node["summary"].split())
+            lines.append(f"    at {node['target']}: {node['html']}\n      {summary}")
+        problems.append("\n".join(lines))
+    smallest = smallest_target_for(found["url"])
+    for target in found["targets"]:
+        if target["width"] < smallest or target["height"] < smallest:
+            problems.append(
+                f"{where}: tap target {target['selector']} “{target['text']}” is "
+                f"{target['width']}×{target['height']} px; it needs at least {smallest}×{smallest} px "
+                f"here (give it padding or a min-height/min-width in static/css/app.css)"
+            )
+    return problems
+
+
+class AccessibilityGate:
+    """Watches one page; ``problems`` lists what the checks found, in the order found."""
+
+    def __init__(self, page, javascript: bool, twin_context):
+        self.page = page
+        self.javascript = javascript
+        self.twin_context = twin_context
+        self.problems: list[str] = []
+        self.busy = False
+        self.test_navigates = False
+        self.held_navigations = []
+        page.add_init_script(INIT_SCRIPT)
+        page.expose_function("__accessibilityBusy", self._set_busy)
+        page.expose_function("__accessibilitySwapped", self._swapped)
+        page.route("**/*", self._hold_navigation_while_busy)
+        page.on("load", self._loaded)
+        for name in ("goto", "reload", "go_back", "go_forward"):
+            setattr(page, name, self._after_the_check(getattr(page, name)))
+
+    def _after_the_check(self, navigate):
+        """A navigation the test asks for waits for the check of the page it leaves.
+
+        (Holding its request, as for a click, would stall the check: Chromium stops evaluating
+        in a page whose browser-side navigation has begun.)
+        """
+
+        def navigate_when_checked(*args, **kwargs):
+            self.page.wait_for_load_state("load")  # its "load" handler has started the check
+            self.wait_until_checked()
+            self.test_navigates = True
+            try:
+                return navigate(*args, **kwargs)
+            finally:
+                self.test_navigates = False
+
+        return navigate_when_checked
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        if not busy:
+            held, self.held_navigations = self.held_navigations, []
+            for route in held:
+                route.fallback()
+
+    def _hold_navigation_while_busy(self, route) -> None:
+        request = route.request
+        if (
+            self.busy
+            and not self.test_navigates
+            and request.is_navigation_request()
+            and request.frame == self.page.main_frame
+        ):
+            self.held_navigations.append(route)
+        else:
+            route.fallback()
+
+    def _swapped(self, found: dict) -> None:
+        self.problems += problems_in(found, "after an htmx swap")
+        self._set_busy(False)
+
+    def _loaded(self, page) -> None:
+        if urlsplit(page.url).scheme not in ("http", "https"):
+            return
+        self._set_busy(True)
+        try:
+            found = page.evaluate("__accessibilityCheck()") if self.javascript else self._check_twin(page)
+        except PlaywrightError as error:
+            # The test ended while its last page was being checked, or navigated on its own.
+            if "closed" in str(error) or "destroyed" in str(error):
+                return
+            raise
+        finally:
+            self._set_busy(False)
+        self.problems += problems_in(
+            found, "page load" if self.javascript else "page load, without JavaScript"
+        )
+
+    def _check_twin(self, page) -> dict:
+        url, html = page.url, SCRIPT_TAG.sub("", page.content())
+        twin = self.twin_context.new_page()
+        try:
+            document = url.split("#")[0]
+            twin.route(
+                lambda address: address.split("#")[0] == document,
+                lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"),
+            )
+            twin.goto(url)
+            return twin.evaluate("__accessibilityCheck()")
+        finally:
+            twin.close()
+
+    def wait_until_checked(self) -> None:
+        for _ in range(100):
+            if not self.busy:
+                return
+            self.page.wait_for_timeout(100)
+
+    def failure_message(self) -> str:
+        return (
+            f"{len(self.problems)} accessibility problem(s) on the pages this test visited "
+            "(WCAG 2.2 AA through axe-core, and tap target sizes at 360 px). Fix the app "
+            "(templates/, static/css/app.css), not the gate:\n\n" + "\n\n".join(self.problems)
+        )
