@@ -76,7 +76,8 @@ def test_a_volunteers_page_is_short_with_today_and_next_first(
 ):
     """A busy volunteer: 6 shifts of hers, 8 open ones, a visit to make. At 360 px her page was
     4,751 px long (measured before the change; 1,836 px after); the rest now waits under "more",
-    still there without JavaScript."""
+    still there without JavaScript. The time bank, the board consent and availability sections,
+    with 48 px tap targets, brought it to about 2,470 px: the budget below allows for them."""
     volunteer = make_user(display_name="王秀英", kind=Kind.RESIDENT_VOLUNTEER)
     for day in range(1, 7):
         shift = make_shift(
@@ -94,7 +95,7 @@ def test_a_volunteers_page_is_short_with_today_and_next_first(
 
     height = page.evaluate("document.documentElement.scrollHeight")
     screenshot(page, "me-volunteer-short-360")
-    assert height <= 2400, f"/me is {height} px long at 360 px"
+    assert height <= 2600, f"/me is {height} px long at 360 px"
     next_shift = page.locator("#my-shifts .my-shift").first
     assert "驿站值班1" in next_shift.inner_text() and next_shift.is_visible()
     page.locator("#my-shifts .more-box > summary").click()
