@@ -5,8 +5,9 @@ import re
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
-from scheduler.inputs import parse_id
+from scheduler.inputs import MAX_ID, parse_id
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MOBILE_PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -161,3 +162,23 @@ def status_criteria(column, status: str | None) -> list:
     if status == STATUS_INACTIVE:
         return [column.is_(False)]
     return []
+
+
+class PreviewedIds(StringField):
+    """The ids a bulk action's preview showed, carried to its "apply" step (space-separated).
+
+    ``data`` is None before a preview (nothing previewed yet), else the set of ids; anything
+    that is not an id is dropped, so a tampered list can only narrow what is written.
+    """
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = {
+                int(part) for part in valuelist[0].split() if part.isdigit() and 0 < int(part) <= MAX_ID
+            }
+
+    def _value(self):
+        return " ".join(str(number) for number in sorted(self.data or ()))

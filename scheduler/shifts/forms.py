@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
 )
@@ -18,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
+from scheduler.forms import ListedOrEmpty, NoControlCharacters, PreviewedIds, int_or_none, strip_text
 from scheduler.inputs import MAX_ID
 from scheduler.models import (
     CORRECTION_REASON_LENGTH,
@@ -248,6 +249,14 @@ class AttendanceForm(FlaskForm):
         filters=[strip_text],
         validators=[Optional(), Length(max=CORRECTION_REASON_LENGTH), NoControlCharacters()],
     )
+
+
+class CopyWeekForm(FlaskForm):
+    """The board's button asks for a preview; the preview's button applies what it showed."""
+
+    shift_ids = PreviewedIds()
+    assignment_ids = PreviewedIds()
+    apply = SubmitField(_l("Copy to next week"))
 
 
 class AutofillForm(FlaskForm):

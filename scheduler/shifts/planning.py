@@ -4,7 +4,7 @@ Changes to the people on a shift go through ``scheduler.shifts.services``, whose
 locking order (shifts, then users, ascending id) applies here too.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -272,87 +272,131 @@ class CopyResult:
     shifts_created: int = 0
     people_placed: int = 0
     people_skipped: int = 0
+    # What a preview shows, and all its apply step may write: the week's shifts it read and the
+    # places (the source week's assignments) it carried over.
+    source_shift_ids: set[int] = field(default_factory=set)
+    carried_assignment_ids: set[int] = field(default_factory=set)
+    # In words, for the preview: "12月8日周二 09:00–11:30 驿站值班 · 王秀英", and why one is skipped.
+    placed_lines: list[str] = field(default_factory=list)
+    skipped_lines: list[str] = field(default_factory=list)
 
 
-def copy_week(station_id: int, monday: date, by: User) -> CopyResult:
+@dataclass(frozen=True)
+class Previewed:
+    """The ids a copy's preview showed (``CopyResult.source_shift_ids`` and ``carried_assignment_ids``)."""
+
+    shift_ids: set[int]
+    assignment_ids: set[int]
+
+
+def copy_week(station_id: int, monday: date, by: User, previewed: Previewed | None = None) -> CopyResult:
     """Copy a week's plan to the next week: its shifts, and its people as "waiting for an answer".
 
     A shift that already exists next week (e.g. from a series) receives the people;
-    people who are busy then, already answered, or do not fit are skipped.
+    people who are busy then, already answered, or do not fit are skipped. With ``previewed``,
+    only what that preview showed is written, and only what is still possible.
     """
-    now = utcnow()
-    start, end = week_bounds(monday)
-    result = CopyResult()
     with transaction():
-        sources = list(
-            db.session.scalars(
-                sa.select(Shift)
-                .where(
-                    Shift.station_id == station_id,
-                    Shift.starts_at >= start,
-                    Shift.starts_at < end,
-                    Shift.cancelled_at.is_(None),
-                )
-                .order_by(Shift.starts_at, Shift.id)
-            )
-        )
-        if not sources:
-            return result
-        later = {source.id: _a_week_later(source) for source in sources}
-        # Next week's shifts, cancelled ones too: a shift cancelled there stays cancelled.
-        existing_ids = db.session.scalars(
-            sa.select(Shift.id).where(
-                Shift.station_id == station_id,
-                Shift.starts_at.in_([span[0] for span in later.values()]),
-            )
-        )
-        existing = {(s.title, s.location, s.starts_at): s for s in lock_shifts(existing_ids)}
-        holders_by_source: dict[int, list[Assignment]] = {}
-        for assignment in place_holders(sources):
-            holders_by_source.setdefault(assignment.shift_id, []).append(assignment)
-        people = lock_users(a.user_id for holders in holders_by_source.values() for a in holders)
-        placed_people = set()
-        for source in sources:
-            starts_at, ends_at = later[source.id]
-            target = existing.get((source.title, source.location, starts_at))
-            if target is None:
-                target = Shift(
-                    station_id=station_id,
-                    kind=source.kind,
-                    title=source.title,
-                    location=source.location,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    capacity=source.capacity,
-                    self_signup=source.self_signup,
-                    notes=source.notes,
-                    service_id=source.service_id,
-                    needs_tag_id=source.needs_tag_id,
-                    needs_tag_count=source.needs_tag_count,
-                )
-                db.session.add(target)
-                db.session.flush()
-                result.shifts_created += 1
-            for assignment in holders_by_source.get(source.id, []):
-                if assignment_of(target, assignment.user_id) is not None:
-                    result.people_skipped += 1  # already on it, or declined it: their answer stands
-                    continue
-                try:
-                    place(target, people[assignment.user_id], AssignmentState.ASSIGNED, now, assigned_by=by)
-                except RuleViolation:
-                    result.people_skipped += 1  # busy then, full, cancelled or already started
-                else:
-                    result.people_placed += 1
-                    placed_people.add(assignment.user_id)
-        for user_id in placed_people:
-            if user_id != by.id:
+        result, asked = _carry_week(station_id, monday, by, previewed)
+        for person in asked:
+            if person.id != by.id:
                 notify(
-                    people[user_id],
+                    person,
                     _("You have been put on shifts next week. Please confirm or decline."),
                     my_shifts_link(),
                     messages.shifts_planned(),
                 )
     return result
+
+
+def preview_copy_week(station_id: int, monday: date, by: User) -> CopyResult:
+    """What ``copy_week`` would write now: the same rules decide, then it is all rolled back."""
+    try:
+        return _carry_week(station_id, monday, by, None)[0]
+    finally:
+        db.session.rollback()
+
+
+def _carry_week(
+    station_id: int, monday: date, by: User, previewed: Previewed | None
+) -> tuple[CopyResult, list[User]]:
+    """The copy itself, in the caller's transaction; also the people asked to confirm."""
+    now = utcnow()
+    start, end = week_bounds(monday)
+    result = CopyResult()
+    sources = list(
+        db.session.scalars(
+            sa.select(Shift)
+            .where(
+                Shift.station_id == station_id,
+                Shift.starts_at >= start,
+                Shift.starts_at < end,
+                Shift.cancelled_at.is_(None),
+            )
+            .order_by(Shift.starts_at, Shift.id)
+        )
+    )
+    if previewed is not None:
+        sources = [source for source in sources if source.id in previewed.shift_ids]
+    if not sources:
+        return result, []
+    later = {source.id: _a_week_later(source) for source in sources}
+    # Next week's shifts, cancelled ones too: a shift cancelled there stays cancelled.
+    existing_ids = db.session.scalars(
+        sa.select(Shift.id).where(
+            Shift.station_id == station_id,
+            Shift.starts_at.in_([span[0] for span in later.values()]),
+        )
+    )
+    existing = {(s.title, s.location, s.starts_at): s for s in lock_shifts(existing_ids)}
+    holders_by_source: dict[int, list[Assignment]] = {}
+    for assignment in place_holders(sources):
+        if previewed is None or assignment.id in previewed.assignment_ids:
+            holders_by_source.setdefault(assignment.shift_id, []).append(assignment)
+    people = lock_users(a.user_id for holders in holders_by_source.values() for a in holders)
+    asked: dict[int, User] = {}
+    for source in sources:
+        result.source_shift_ids.add(source.id)
+        starts_at, ends_at = later[source.id]
+        target = existing.get((source.title, source.location, starts_at))
+        if target is None:
+            target = Shift(
+                station_id=station_id,
+                kind=source.kind,
+                title=source.title,
+                location=source.location,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=source.capacity,
+                self_signup=source.self_signup,
+                notes=source.notes,
+                service_id=source.service_id,
+                needs_tag_id=source.needs_tag_id,
+                needs_tag_count=source.needs_tag_count,
+            )
+            db.session.add(target)
+            db.session.flush()
+            result.shifts_created += 1
+        for assignment in holders_by_source.get(source.id, []):
+            person = people[assignment.user_id]
+            line = f"{shift_time(target)} {target.title} · {person.display_name}"
+            if assignment_of(target, person.id) is not None:
+                # Already on it, or declined it: their answer stands.
+                result.people_skipped += 1
+                why = _("already on it, or answered")
+                result.skipped_lines.append(_("%(line)s: %(why)s", line=line, why=why))
+                continue
+            try:
+                place(target, person, AssignmentState.ASSIGNED, now, assigned_by=by)
+            except RuleViolation as violation:  # busy then, full, cancelled or already started
+                result.people_skipped += 1
+                result.skipped_lines.append(_("%(line)s: %(why)s", line=line, why=violation.message))
+            else:
+                result.people_placed += 1
+                result.placed_lines.append(line)
+                result.carried_assignment_ids.add(assignment.id)
+                asked[person.id] = person
+    return result, list(asked.values())
 
 
 def _a_week_later(shift: Shift) -> tuple[datetime, datetime]:

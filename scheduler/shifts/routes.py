@@ -23,6 +23,7 @@ from scheduler.shifts.forms import (
     AssignForm,
     AttendanceForm,
     CancelForm,
+    CopyWeekForm,
     SeriesForm,
     ShiftForm,
 )
@@ -169,8 +170,16 @@ def remove(assignment_id: int):
 @bp.post("/week/<week>/copy")
 @roles_required(*STAFF_ROLES)
 def copy_week(week: str):
+    """First a preview (what would be copied, what is skipped); its button writes what it showed."""
     monday = parse_week(week)
-    result = planning.copy_week(current_station_id(), monday, by=current_user)
+    form = CopyWeekForm()
+    if not (form.validate_on_submit() and form.apply.data and form.shift_ids.data is not None):
+        preview = planning.preview_copy_week(current_station_id(), monday, by=current_user)
+        form.shift_ids.data = preview.source_shift_ids
+        form.assignment_ids.data = preview.carried_assignment_ids
+        return private(render("shifts/copy_preview.html", form=form, preview=preview, monday=monday))
+    previewed = planning.Previewed(form.shift_ids.data, form.assignment_ids.data or set())
+    result = planning.copy_week(current_station_id(), monday, by=current_user, previewed=previewed)
     flash(
         _(
             "Copied to next week: %(shifts)s new shifts, %(placed)s people asked to confirm, "

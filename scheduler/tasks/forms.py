@@ -12,16 +12,13 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import HiddenInput
 
 from scheduler.database import utcnow
-from scheduler.forms import ListedOrEmpty, NoControlCharacters, int_or_none, strip_text
-from scheduler.inputs import MAX_ID
+from scheduler.forms import ListedOrEmpty, NoControlCharacters, PreviewedIds, int_or_none, strip_text
 from scheduler.models import TASK_KIND_LABELS, Health, ServiceRequest, TaskKind
 from scheduler.shifts.forms import PlannableDate
 from scheduler.shifts.weeks import is_plannable
@@ -159,26 +156,6 @@ def candidate_label(candidate: Candidate, building_name: str) -> str:
         facts.append(_l("busy at that time"))
     facts.append(ngettext("%(num)d task in hand", "%(num)d tasks in hand", candidate.load))
     return " · ".join(str(fact) for fact in facts)
-
-
-class PreviewedIds(StringField):
-    """The ids a bulk action's preview showed, carried to its "apply" step (space-separated).
-
-    ``data`` is None before a preview (nothing previewed yet), else the set of ids; anything
-    that is not an id is dropped, so a tampered list can only narrow what is written.
-    """
-
-    widget = HiddenInput()
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = {
-                int(part) for part in valuelist[0].split() if part.isdigit() and 0 < int(part) <= MAX_ID
-            }
-
-    def _value(self):
-        return " ".join(str(number) for number in sorted(self.data or ()))
 
 
 class PreviewForm(FlaskForm):

@@ -5,8 +5,9 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from scheduler.extensions import db
 from scheduler.models import Assignment, AssignmentState, Building, Kind, Notice, Role, Shift
-from tests.forms import form_on, submit_form
+from tests.forms import form_on, read_forms, submit_form
 from tests.shifts.conftest import HTMX, SHANGHAI, days_from_now, this_week, week_of
 
 
@@ -150,17 +151,50 @@ def test_removing_over_htmx_returns_the_card(admin_client, make_shift, make_user
     assert read(lambda s: s.get(Assignment, assignment.id)) is None
 
 
-def test_copy_week_from_the_board(admin_client, make_shift, make_user, place):
+def press_the_previews_button(client, preview):
+    """Submit the preview's own form as the browser does: its hidden ids and its "copy" button."""
+    [form] = [form for form in read_forms(preview.get_data(as_text=True)) if form.action.endswith("/copy")]
+    pairs = [*form.successful_controls(), ("apply", "1")]
+    return client.post(form.action, data=MultiDict(pairs), headers={"X-CSRFToken": ""})
+
+
+def test_copying_a_week_shows_a_preview_and_writes_nothing_until_confirmed(
+    app, admin_client, make_shift, make_user, place
+):
+    """Catches the copy running blind: the board's button must only show what would happen."""
     shift = make_shift(starts_at=days_from_now(1))
-    place(shift, make_user())
+    place(shift, make_user(display_name="王秀英"))
     week = week_of(shift.starts_at)
-    response = admin_client.post(f"{week}/copy")
-    assert response.status_code == 302
+    preview = submit_form(admin_client, week, form=f"{week}/copy")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "预览" in html
+    assert "新建 1 个班次" in html and "1 人待确认" in html and "王秀英" in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Shift.id))) == 1, "the preview wrote a shift"
+
+    response = press_the_previews_button(admin_client, preview)
     next_week = week_of(shift.starts_at + timedelta(days=7))
-    assert response.headers["Location"] == next_week
+    assert response.status_code == 302 and response.headers["Location"] == next_week
     html = admin_client.get(next_week).get_data(as_text=True)
     assert "已复制到下周：新建 1 个班次，1 人待确认" in html
     assert "待答复" in html
+
+
+def test_copying_writes_only_what_the_preview_showed(app, admin_client, make_shift, make_user, place):
+    """Catches the apply step re-reading the week: someone put on the shift after the preview was
+    not in it, so is not asked; and nothing is copied twice when the preview is sent again."""
+    shift = make_shift(starts_at=days_from_now(1), capacity=3)
+    place(shift, make_user(display_name="王秀英"))
+    week = week_of(shift.starts_at)
+    preview = submit_form(admin_client, week, form=f"{week}/copy")
+    late = make_user(display_name="李建国")
+    place(shift, late)
+    press_the_previews_button(admin_client, preview)
+    press_the_previews_button(admin_client, preview)  # a double tap copies nothing more
+    with app.app_context():
+        copies = db.session.scalars(sa.select(Shift).where(Shift.starts_at > shift.starts_at)).all()
+        assert len(copies) == 1
+        assert [a.user.display_name for a in copies[0].assignments] == ["王秀英"]
 
 
 def test_board_and_picker_cost_the_same_number_of_queries_for_more_data(
