@@ -104,7 +104,9 @@ def find_or_register(
     """The resident of this name at this address, or a new record of just these details.
 
     Adds to the caller's transaction (the caller commits). Used when a resident asks for
-    help themselves: nothing beyond what they gave is recorded (minimum collection).
+    help themselves: nothing beyond what they gave is recorded (minimum collection), and
+    asking does not put her on the care register (关爱对象). A new record is made out of
+    care; staff take her into care as a step of its own ("Receives visits" on her record).
     """
     _check_building(station_id, building_id)
     beneficiary = db.session.scalar(
@@ -118,13 +120,21 @@ def find_or_register(
     )
     if beneficiary is None:
         beneficiary = Beneficiary(
-            station_id=station_id, name=name, building_id=building_id, unit=unit, room=room, phone=phone
+            station_id=station_id,
+            name=name,
+            building_id=building_id,
+            unit=unit,
+            room=room,
+            phone=phone,
+            active=False,
         )
         db.session.add(beneficiary)
         db.session.flush()
-        log.info("beneficiary %s registered from a resident's request", beneficiary.id)
-    elif not beneficiary.active:
-        beneficiary.set_in_care(True, utcnow())
+        log.info("beneficiary %s recorded from a resident's request, not in care", beneficiary.id)
+    if not beneficiary.active:
+        # Retention (scheduler/retention.py) strips a record out of care a year after this:
+        # counted from her latest request, never while a recent one is being handled.
+        beneficiary.left_care_at = utcnow()
     return beneficiary
 
 

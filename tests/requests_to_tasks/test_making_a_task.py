@@ -18,6 +18,7 @@ from scheduler.models import (
     TaskState,
 )
 from tests.conftest import form_error
+from tests.forms import submit_form
 from tests.menu.conftest import buildings_of, count_rows, load
 from tests.requests_to_tasks.conftest import HTMX, WINDOW_START, task_form
 
@@ -159,6 +160,40 @@ def test_a_resident_in_the_register_keeps_their_record(
     coordinator_client.post(f"/requests/{service_request.id}/task", data=task_form())
     assert task_of(app, service_request.id).beneficiary_id == known.id
     assert count_rows(app, Beneficiary) == 1
+
+
+def test_making_a_task_puts_nobody_on_the_care_register(app, coordinator_client, medicine, make_request):
+    """Catches a task from a request registering the resident as 关爱对象 without anyone choosing
+    to: she is out of care (no monthly visits, not on the register) until staff take her in."""
+    service_request = make_request(medicine, resident_name="钱凤英", unit_room="2单元301")
+    page = f"/requests/{service_request.id}"
+    submit_form(coordinator_client, page, form=f"{page}/task")  # the form as rendered, prefilled
+    task = task_of(app, service_request.id)
+    resident = load(app, Beneficiary, task.beneficiary_id)
+    assert resident.active is False and resident.left_care_at is not None
+    in_care = "/beneficiaries/?status=active"
+    assert "钱凤英" not in coordinator_client.get(in_care).get_data(as_text=True)
+
+    page = coordinator_client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "钱凤英不在关爱名册上" in page
+    edit = f"/beneficiaries/{resident.id}/edit"
+    assert f'href="{edit}"' in page
+    submit_form(coordinator_client, edit, {"active": True})  # the explicit step, by staff
+    assert load(app, Beneficiary, resident.id).active is True
+    assert "钱凤英" in coordinator_client.get(in_care).get_data(as_text=True)
+
+
+def test_a_resident_taken_out_of_care_stays_out_when_she_asks_again(
+    app, coordinator_client, medicine, make_request, make_beneficiary
+):
+    """Catches asking for help bringing a resident back into care (visits planned for her again)."""
+    known = make_beneficiary(name="钱凤英", building=1, unit="2单元", room="301", active=False)
+    service_request = make_request(medicine, resident_name="钱凤英", unit_room="2单元301")
+    coordinator_client.post(f"/requests/{service_request.id}/task", data=task_form())
+    resident = load(app, Beneficiary, known.id)
+    assert task_of(app, service_request.id).beneficiary_id == known.id
+    assert resident.active is False
+    assert resident.left_care_at is not None, "retention counts from her latest request"
 
 
 def test_a_new_request_is_taken_on_and_scheduled_in_the_same_step(app, admin_client, medicine, make_request):
