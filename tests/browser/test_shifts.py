@@ -99,3 +99,32 @@ def test_board_and_forms_fit_a_phone(live_server, page, make_user, make_shift):
         assert not has_horizontal_scroll(page), path
     page.goto(live_server + week_of(shift.starts_at))
     screenshot(page, "shifts-board-360")
+
+
+def test_copying_the_week_shows_what_it_will_do_before_it_does_it(
+    live_server, page, make_user, make_shift, place
+):
+    """At 360 px: the copy button shows a preview (nothing written), and only its button copies."""
+    secretary = make_user(Role.ADMIN, display_name="王书记")
+    shift = make_shift(title="驿站值班", starts_at=days_from_now(2, time(9, 0)))
+    place(shift, make_user(display_name="李德明"))
+    sign_in(page, live_server, secretary.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.goto(f"{live_server}{week_of(shift.starts_at)}")
+    page.get_by_role("button", name="复制本周安排到下周").click()
+    preview = page.locator("#preview")
+    preview.get_by_text("预览：还没有复制任何内容").wait_for()
+    assert "新建 1 个班次" in preview.inner_text() and "1 人待确认" in preview.inner_text()
+    assert "李德明" in preview.inner_text()
+    assert not has_horizontal_scroll(page)
+    screenshot(page, "shifts-copy-preview-360")
+
+    next_week = f"{live_server}{week_of(shift.starts_at + timedelta(days=7))}"
+    other_tab = page.context.new_page()  # the same signed-in secretary looks at next week meanwhile
+    other_tab.goto(next_week)
+    assert "李德明" not in other_tab.locator("#week-board").inner_text(), "the preview wrote nothing"
+    other_tab.close()
+    page.get_by_role("button", name="复制到下周").click()
+    page.wait_for_url(next_week)
+    assert "李德明" in page.locator("#week-board").inner_text()
+    assert "待答复" in page.locator("#week-board").inner_text()
