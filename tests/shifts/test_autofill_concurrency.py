@@ -45,7 +45,8 @@ def test_applying_a_proposal_during_a_rush_of_sign_ups_never_overbooks(
         )
     assert not [answer for answer in answers if isinstance(answer, Exception)], answers
     assert answers[0].status == 302
-    assert sorted({answer.status for answer in answers[1:]}) <= [200, 409]
+    # Each sign-up got a place or a clear "full" (which of them depends on who came first).
+    assert {answer.status for answer in answers[1:]} <= {200, 409}
     for answer in answers:
         assert "database is locked" not in answer.body
     held = read(
