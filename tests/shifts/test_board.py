@@ -3,12 +3,13 @@
 from datetime import time, timedelta
 
 import sqlalchemy as sa
+import time_machine
 from werkzeug.datastructures import MultiDict
 
 from scheduler.extensions import db
 from scheduler.models import Assignment, AssignmentState, Building, Kind, Notice, Role, Shift
 from tests.forms import form_on, read_forms, submit_form
-from tests.shifts.conftest import HTMX, SHANGHAI, days_from_now, this_week, week_of
+from tests.shifts.conftest import HTMX, SHANGHAI, days_from_now, local, this_week, week_of
 
 
 def card_of(html: str, shift) -> str:
@@ -363,9 +364,12 @@ def test_coordinator_uses_the_board_too(coordinator_client, make_shift):
 
 
 def test_staff_see_this_weeks_gaps_on_their_home_page(admin_client, make_shift, make_user, place):
-    shift = make_shift(title="老年活动室值守", starts_at=days_from_now(0, time(23, 0)), capacity=2)
-    place(shift, make_user())
-    html = admin_client.get("/me").get_data(as_text=True)
+    # Next Wednesday morning, so that "tonight" is still ahead and still this week on any run day.
+    wednesday = this_week(2, weeks=1).date()
+    with time_machine.travel(local(wednesday, time(10, 0)), tick=False):
+        shift = make_shift(title="老年活动室值守", starts_at=local(wednesday, time(23, 0)), capacity=2)
+        place(shift, make_user())
+        html = admin_client.get("/me").get_data(as_text=True)
     assert "本周还缺人的班次" in html
     section = html.split("本周还缺人的班次", 1)[1].split("</section>", 1)[0]
     assert "老年活动室值守" in section and "1/2" in section
