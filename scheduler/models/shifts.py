@@ -145,6 +145,23 @@ class Shift(StationScoped, db.Model):
     def hours(self) -> float:
         return self.duration.total_seconds() / 3600
 
+    def planned_again(self, starts_at: datetime, ends_at: datetime) -> "Shift":
+        """The same shift at other times (copying a week forward): its plan, none of its people."""
+        return Shift(
+            station_id=self.station_id,
+            kind=self.kind,
+            title=self.title,
+            location=self.location,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=self.capacity,
+            self_signup=self.self_signup,
+            notes=self.notes,
+            service_id=self.service_id,
+            needs_tag_id=self.needs_tag_id,
+            needs_tag_count=self.needs_tag_count,
+        )
+
     def has_started(self, now: datetime | None = None) -> bool:
         return self.starts_at <= (now or utcnow())
 

@@ -360,20 +360,7 @@ def _carry_week(
         starts_at, ends_at = later[source.id]
         target = existing.get((source.title, source.location, starts_at))
         if target is None:
-            target = Shift(
-                station_id=station_id,
-                kind=source.kind,
-                title=source.title,
-                location=source.location,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                capacity=source.capacity,
-                self_signup=source.self_signup,
-                notes=source.notes,
-                service_id=source.service_id,
-                needs_tag_id=source.needs_tag_id,
-                needs_tag_count=source.needs_tag_count,
-            )
+            target = source.planned_again(starts_at, ends_at)
             db.session.add(target)
             db.session.flush()
             result.shifts_created += 1
