@@ -76,7 +76,9 @@ def make_page(browser, request):
 
     def make(viewport=PHONE, javascript: bool = True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="zh-CN")
-        context.set_default_timeout(10_000)
+        # The accessibility check of a page holds navigations away from it until it ends; on 2
+        # busy cores axe takes seconds on a long page (an import preview), so 10 s was flaky.
+        context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         page.on(
