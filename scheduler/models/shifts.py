@@ -59,6 +59,9 @@ ASSIGNMENT_STATE_LABELS = {
     AssignmentState.NO_SHOW: _l("No-show"),
 }
 
+# Attendance is history: once recorded, a place can only be corrected, never removed.
+RECORDED_STATES = (AssignmentState.ATTENDED, AssignmentState.NO_SHOW)
+
 # States that hold one of the shift's places.
 PLACE_HOLDING_STATES = (
     AssignmentState.ASSIGNED,

@@ -11,10 +11,11 @@ from scheduler.access import current_station_id, get_in_station_or_404, in_stati
 from scheduler.confirmation import asks_first
 from scheduler.extensions import db
 from scheduler.menu.services import station_services
-from scheduler.models import STAFF_ROLES, STATION_AREAS, Assignment, AssignmentState, Shift
+from scheduler.models import RECORDED_STATES, STAFF_ROLES, STATION_AREAS, Assignment, AssignmentState, Shift
 from scheduler.rendering import form_status, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts import planning, services
+from scheduler.shifts.attendance import set_attendance
 from scheduler.shifts.availability import station_tags
 from scheduler.shifts.blueprint import bp
 from scheduler.shifts.formatting import shift_time
@@ -319,14 +320,12 @@ def attendance(shift_id: int):
     shift = get_in_station_or_404(Shift, shift_id)
     form = AttendanceForm()
     form.attended.choices = [SelectChoice(a.user_id, a.user.display_name) for a in shift.place_holders]
-    correcting = any(a.state in services.RECORDED_STATES for a in shift.place_holders)
+    correcting = any(a.state in RECORDED_STATES for a in shift.place_holders)
     if not form.is_submitted():
         form.attended.data = likely_attendees(shift)
     if form.validate_on_submit():
         try:
-            services.set_attendance(
-                shift.id, set(form.attended.data), by=current_user, reason=form.reason.data
-            )
+            set_attendance(shift.id, set(form.attended.data), by=current_user, reason=form.reason.data)
         except RuleViolation as violation:
             violation.attach_to(form)
         else:

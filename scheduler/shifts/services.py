@@ -15,11 +15,9 @@ ascending id. Nothing locks a user and then waits for a shift.
 
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -27,12 +25,11 @@ from sqlalchemy.orm import selectinload
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
-    CORRECTION_REASON_LENGTH,
     PLACE_HOLDING_STATES,
+    RECORDED_STATES,
     STATION_ROLES,
     Assignment,
     AssignmentState,
-    AttendanceCorrection,
     Shift,
     User,
     WaitlistEntry,
@@ -464,22 +461,6 @@ def assign(shift_id: int, user_id: int, by: User) -> Assignment:
         return assignment
 
 
-# Attendance is history: once recorded, a place can only be corrected, never removed.
-RECORDED_STATES = (AssignmentState.ATTENDED, AssignmentState.NO_SHOW)
-
-# Sent by ``set_attendance`` inside its transaction with the shift, ``by`` and ``changes``
-# (a list of ``AttendanceChange``) whenever anyone's attendance changes, first recording and
-# corrections alike: receivers (such as hours credited elsewhere) add to it and never commit.
-attendance_changed = Namespace().signal("attendance-changed")
-
-
-@dataclass(frozen=True)
-class AttendanceChange:
-    assignment: Assignment
-    from_state: AssignmentState
-    to_state: AssignmentState
-
-
 def removable(assignment: Assignment) -> bool:
     """Whether staff may take this place off its shift: the week board and the shift page ask here."""
     return assignment.state not in RECORDED_STATES
@@ -515,56 +496,3 @@ def remove_assignment(assignment_id: int, by: User) -> Shift:
             )
         promote_waitlists([shift], now)
         return shift
-
-
-def set_attendance(
-    shift_id: int,
-    attended_user_ids: set[int],
-    by: User | None,
-    reason: str | None = "",
-    judged_user_ids: set[int] | None = None,
-) -> list[AttendanceChange]:
-    """The one way attendance changes: who came (the others did not), recorded or corrected.
-
-    ``judged_user_ids`` limits the change to those people (one person checking in); by default
-    everyone holding a place is judged. Changing attendance already recorded is a correction:
-    it needs a reason and is kept with who made it, when, from what and to what.
-    """
-    reason = (reason or "").strip()
-    with transaction():
-        shift = lock_shift(shift_id)
-        if shift.cancelled:
-            raise RuleViolation(_("This shift is cancelled."))
-        if not shift.has_started():
-            raise RuleViolation(_("Attendance can be recorded once the shift has started."))
-        changes = []
-        for assignment in place_holders([shift]):
-            if judged_user_ids is not None and assignment.user_id not in judged_user_ids:
-                continue
-            came = assignment.user_id in attended_user_ids
-            to_state = AssignmentState.ATTENDED if came else AssignmentState.NO_SHOW
-            if assignment.state == to_state:
-                continue
-            if assignment.state in RECORDED_STATES:
-                if not reason:
-                    raise RuleViolation(
-                        _("Attendance was already recorded. Say why it changes; the correction is kept."),
-                        field="reason",
-                    )
-                db.session.add(
-                    AttendanceCorrection(
-                        station_id=shift.station_id,
-                        assignment_id=assignment.id,
-                        by_id=by.id if by else None,
-                        from_state=assignment.state,
-                        to_state=to_state,
-                        reason=reason[:CORRECTION_REASON_LENGTH],
-                    )
-                )
-            changes.append(AttendanceChange(assignment, assignment.state, to_state))
-            assignment.state = to_state
-            assignment.swap_offered_at = None
-        db.session.flush()
-        if changes:
-            attendance_changed.send(shift, by=by, changes=changes)
-        return changes

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.models import STAFF_ROLES, STATION_ROLES
 from scheduler.navigation import add_home_section, add_nav_item
-from scheduler.shifts.services import attendance_changed
+from scheduler.shifts.attendance import attendance_changed
 from scheduler.tasks.services import task_moved
 from scheduler.timebank.services import credits_text, settle
 

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.models import Assignment, AssignmentState, AttendanceCorrection, Role
-from scheduler.shifts import services
-from scheduler.shifts.services import attendance_changed
+from scheduler.shifts import attendance
+from scheduler.shifts.attendance import attendance_changed
 from tests.forms import answer_yes, form_on, read_forms, submit_form
 from tests.shifts.conftest import HTMX, days_from_now, week_of
 
@@ -94,10 +94,10 @@ def test_every_attendance_change_and_only_a_change_is_announced_once(app, make_s
         heard.append(sorted((c.assignment.user_id, c.from_state, c.to_state) for c in changes))
 
     with attendance_changed.connected_to(listen), app.test_request_context():
-        services.set_attendance(shift.id, {came.id}, by=None)
-        services.set_attendance(shift.id, {came.id}, by=None)  # the same again: no change
-        services.set_attendance(shift.id, {came.id, stayed_away.id}, by=None, reason="补登")
-        services.set_attendance(shift.id, set(), by=None, reason="只改她一人", judged_user_ids={came.id})
+        attendance.set_attendance(shift.id, {came.id}, by=None)
+        attendance.set_attendance(shift.id, {came.id}, by=None)  # the same again: no change
+        attendance.set_attendance(shift.id, {came.id, stayed_away.id}, by=None, reason="补登")
+        attendance.set_attendance(shift.id, set(), by=None, reason="只改她一人", judged_user_ids={came.id})
     assert heard == [
         sorted(
             [

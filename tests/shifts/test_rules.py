@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from scheduler.models import Assignment, AssignmentState, Notice, Role, WaitlistEntry
 from scheduler.rules import RuleViolation
-from scheduler.shifts import services
+from scheduler.shifts import attendance, services
 from scheduler.shifts.planning import update_shift
 from tests.shifts.conftest import days_from_now, details_of
 
@@ -293,7 +293,7 @@ def test_attendance_marks_everyone_holding_a_place(make_shift, make_user, place,
     place(shift, came)
     place(shift, stayed_away, AssignmentState.ASSIGNED)
     place(shift, declined, AssignmentState.DECLINED, decline_reason="x")
-    services.set_attendance(shift.id, {came.id}, by=None)
+    attendance.set_attendance(shift.id, {came.id}, by=None)
     assert people_on(read, shift) == {
         came.id: AssignmentState.ATTENDED,
         stayed_away.id: AssignmentState.NO_SHOW,
@@ -304,4 +304,4 @@ def test_attendance_marks_everyone_holding_a_place(make_shift, make_user, place,
 def test_attendance_waits_for_the_shift_to_start(make_shift, make_user, place):
     shift = make_shift(starts_at=days_from_now(1))
     with pytest.raises(RuleViolation, match="开始后"):
-        services.set_attendance(shift.id, set(), by=None)
+        attendance.set_attendance(shift.id, set(), by=None)

@@ -15,7 +15,7 @@ from scheduler.models import (
     TaskState,
 )
 from scheduler.rules import RuleViolation
-from scheduler.shifts import services as shift_services
+from scheduler.shifts.attendance import set_attendance
 from scheduler.timebank import services
 from tests.timebank.conftest import entries_of
 
@@ -27,8 +27,8 @@ def test_attendance_earns_the_shift_hours_once_however_often_it_is_saved(
     shift = past_shift()
     person = make_user()
     place(shift, person)
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
     assert entries_of(person.id) == [(EntryKind.EARN, 250)]
 
 
@@ -37,9 +37,9 @@ def test_corrected_to_no_show_appends_a_reversal_and_back_earns_again(in_app, pa
     shift = past_shift()
     person = make_user()
     place(shift, person)
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
-    shift_services.set_attendance(shift.id, set(), by=None, reason="corrected in the test")
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, set(), by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
     assert entries_of(person.id) == [(EntryKind.EARN, 250), (EntryKind.REVERSAL, -250), (EntryKind.EARN, 250)]
     assert services.balance(person.id) == 250
 
@@ -50,7 +50,7 @@ def test_a_no_show_earns_nothing(in_app, past_shift, place, make_user):
     came, absent = make_user(), make_user()
     place(shift, came)
     place(shift, absent)
-    shift_services.set_attendance(shift.id, {came.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {came.id}, by=None, reason="corrected in the test")
     assert entries_of(absent.id) == []
     assert services.balance(came.id) == 250
 
@@ -61,10 +61,10 @@ def test_the_admins_rate_for_the_kind_of_work_applies(in_app, station, past_shif
     activity, duty = past_shift(kind=ShiftKind.ACTIVITY), past_shift(kind=ShiftKind.DUTY, capacity=3)
     person = make_user()
     place(activity, person)
-    shift_services.set_attendance(activity.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(activity.id, {person.id}, by=None, reason="corrected in the test")
     other = make_user()
     place(duty, other)
-    shift_services.set_attendance(duty.id, {other.id}, by=None, reason="corrected in the test")
+    set_attendance(duty.id, {other.id}, by=None, reason="corrected in the test")
     assert services.balance(person.id) == 500  # 2.5 h × 2 credits
     assert services.balance(other.id) == 125  # 2.5 h × 0.5 credits
 
@@ -77,12 +77,12 @@ def test_a_change_of_rates_does_not_reprice_work_already_credited(
     person = make_user()
     place(shift, person)
     place(later, person)
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
     services.set_rates(station.id, {"shift:duty": 300})
-    shift_services.set_attendance(shift.id, set(), by=None, reason="corrected in the test")
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, set(), by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
     assert entries_of(person.id) == [(EntryKind.EARN, 250), (EntryKind.REVERSAL, -250), (EntryKind.EARN, 250)]
-    shift_services.set_attendance(later.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(later.id, {person.id}, by=None, reason="corrected in the test")
     assert services.balance(person.id) == 250 + 750, "new work earns at the new rate"
 
 
@@ -155,9 +155,9 @@ def test_a_reversal_of_spent_credit_leaves_a_debt_that_blocks_redeeming(
     shift = past_shift()
     person, staff = make_user(), make_user()
     place(shift, person)
-    shift_services.set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
+    set_attendance(shift.id, {person.id}, by=None, reason="corrected in the test")
     services.redeem(station.id, person.id, 250, "上门理发", staff)
-    shift_services.set_attendance(shift.id, set(), by=None, reason="corrected in the test")
+    set_attendance(shift.id, set(), by=None, reason="corrected in the test")
     assert services.balance(person.id) == -250
     with pytest.raises(RuleViolation):
         services.redeem(station.id, person.id, 1, "再兑", staff)
