@@ -126,16 +126,23 @@ def database_url(tmp_path_factory) -> str:
 
 
 def empty_tables(app) -> None:
-    """Delete every row and restart the ids, so each test sees a new database."""
+    """Delete every row and restart the ids, so each test sees a new database.
+
+    On PostgreSQL a DELETE of a few rows per table and one ``setval`` per sequence take
+    milliseconds, where ``TRUNCATE … RESTART IDENTITY`` of every table took about a second
+    (it makes new files for each table), once per test.
+    """
     with app.app_context():
-        tables = db.metadata.sorted_tables
         with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
             if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{table.name}"' for table in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    connection.execute(table.delete())
+                connection.execute(
+                    sa.text(
+                        "SELECT setval(oid, 1, false) FROM pg_class"
+                        " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+                    )
+                )
 
 
 STATE_CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
