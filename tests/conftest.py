@@ -24,7 +24,7 @@ from werkzeug.security import generate_password_hash
 
 from scheduler import create_app
 from scheduler.config import TestConfig, normalise_database_url
-from scheduler.extensions import db
+from scheduler.extensions import db, limiter
 from scheduler.models import Building, Kind, Role, Station, User
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -132,17 +132,16 @@ def empty_tables(app) -> None:
     milliseconds, where ``TRUNCATE … RESTART IDENTITY`` of every table took about a second
     (it makes new files for each table), once per test.
     """
-    with app.app_context():
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    sa.text(
-                        "SELECT setval(oid, 1, false) FROM pg_class"
-                        " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
-                    )
+    with app.app_context(), db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text(
+                    "SELECT setval(oid, 1, false) FROM pg_class"
+                    " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
                 )
+            )
 
 
 STATE_CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -178,6 +177,19 @@ class CsrfClient(FlaskClient):
         return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
 
 
+def build_test_app(database_url: str, **overrides):
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    app = create_app(type("PerTestConfig", (TestConfig,), settings))
+    app.test_client_class = CsrfClient
+    return app
+
+
+def close_test_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app_factory(database_url):
     """Build an app with extra settings, e.g. ``app_factory(WTF_CSRF_ENABLED=True)``.
@@ -189,18 +201,29 @@ def app_factory(database_url):
     apps = []
 
     def build(**overrides):
-        settings = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
-        app = create_app(type("PerTestConfig", (TestConfig,), settings))
-        app.test_client_class = CsrfClient
+        app = build_test_app(database_url, **overrides)
         empty_tables(app)
         apps.append(app)
         return app
 
     yield build
     for app in reversed(apps):
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_test_app(app)
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url):
+    """The default test app, built once per test process and handed to test after test.
+
+    Building an app compiles its ~250 URL rules, and a new app compiles every template it
+    renders and every SQL statement it runs again: most of a short test's time. The
+    ``app`` fixture puts back what a test may change (settings, rate-limit counters,
+    cached public pages) and empties the tables. A test that adds routes or hooks builds
+    its own with ``app_factory()``.
+    """
+    app = build_test_app(database_url)
+    yield app, dict(app.config)
+    close_test_app(app)
 
 
 @pytest.fixture
@@ -235,8 +258,15 @@ def persist(app, *records):
 
 
 @pytest.fixture
-def app(app_factory):
-    return app_factory()
+def app(shared_app):
+    app, settings = shared_app
+    app.config.clear()
+    app.config.update(settings)
+    limiter.init_app(app)  # the extension is global: an app_factory() app may have taken it over
+    app.extensions["public_cache"].clear()
+    empty_tables(app)
+    yield app
+    close_test_app(app)
 
 
 @pytest.fixture

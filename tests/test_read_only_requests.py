@@ -9,18 +9,27 @@ from scheduler.extensions import db
 from scheduler.models import Station
 
 
-def begins(app) -> list[str]:
-    """The BEGIN statements the app's engine sends, as a list that fills while requests run."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
+@pytest.fixture
+def begins():
+    """``begins(app)``: the BEGIN statements the app's engine sends, a list that fills while requests run."""
+    listening = []
 
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
+    def listen(app) -> list[str]:
+        seen: list[str] = []
+        with app.app_context():
+            engine = db.engine
 
-    return seen
+        def remember(conn, cursor, statement, parameters, context, executemany):
+            if statement.startswith("BEGIN"):
+                seen.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", remember)
+        listening.append((engine, remember))
+        return seen
+
+    yield listen
+    for engine, remember in listening:  # the default app outlives the test
+        sa.event.remove(engine, "before_cursor_execute", remember)
 
 
 @pytest.fixture
@@ -67,7 +76,7 @@ def test_an_undeclared_write_on_get_fails_loudly(writing_app, path):
     assert station_name(writing_app) == "驿站"
 
 
-def test_a_declared_write_on_get_and_a_post_write(writing_app):
+def test_a_declared_write_on_get_and_a_post_write(writing_app, begins):
     seen = begins(writing_app)
     assert writing_app.test_client().get("/test/declared").status_code == 200
     assert station_name(writing_app) == "改过的名字"
@@ -76,7 +85,7 @@ def test_a_declared_write_on_get_and_a_post_write(writing_app):
         assert seen[:1] == ["BEGIN IMMEDIATE"] and seen[-1] == "BEGIN IMMEDIATE"
 
 
-def test_reads_begin_deferred_and_writes_lock_up_front(app, client, station, volunteer_client):
+def test_reads_begin_deferred_and_writes_lock_up_front(app, client, station, volunteer_client, begins):
     seen = begins(app)
     assert volunteer_client.get("/me").status_code == 200
     assert client.get("/s/haiyuan-lidu/").status_code == 200
