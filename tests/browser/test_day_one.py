@@ -21,10 +21,13 @@ def test_secretary_creates_a_volunteer_who_sets_a_password_through_the_link(
 ):
     app.config["BASE_URL"] = live_server
     secretary = make_user(Role.ADMIN, display_name="刘书记", kind=Kind.PARTY_MEMBER)
+    make_user(display_name="搬走的志愿者", active=False)
     desk = make_page()
     sign_in(desk, live_server, secretary.username, TEST_PASSWORD)
     desk.wait_for_url(f"{live_server}/me")
     desk.goto(f"{live_server}/people/")
+    # A switched-off account stays listed, greyed but readable (the gate checks its contrast).
+    assert "已停用" in desk.locator("li.row.inactive").inner_text()
     desk.get_by_role("link", name="新建账号").click()
     desk.get_by_label("姓名").fill("王秀英")
     desk.get_by_label("用户名（登录用）").fill("wangxy")
