@@ -286,6 +286,67 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def separate_database(name: str, database_url: str, tmp_path_factory) -> tuple[str, dict]:
+    """(URL, engine options) of an empty database for ``name`` alone, beside the test database.
+
+    Every test empties the test database, so data meant to outlive one test lives apart:
+    on SQLite in a file of its own; on PostgreSQL in a schema of its own (``search_path`` set
+    on every connection; options["schema"] names it, for the caller to drop), named after the
+    xdist worker so that parallel workers do not meet.
+    """
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.sqlite3'}", {}
+    schema = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return database_url, {"connect_args": {"options": f"-csearch_path={schema}"}, "schema": schema}
+
+
+@pytest.fixture(scope="session")
+def demo_rows(database_url, tmp_path_factory) -> dict[str, list[dict]]:
+    """Every row ``seed-demo`` writes (password DEFAULT_DEMO_PASSWORD), by table: seeded once per
+    test process in a database of its own, as seeding takes seconds (tens on PostgreSQL)."""
+    from scheduler.demo import DEFAULT_DEMO_PASSWORD, seed_demo
+
+    url, options = separate_database("demo", database_url, tmp_path_factory)
+    schema = options.pop("schema", None)
+    engine_options = {**TestConfig.SQLALCHEMY_ENGINE_OPTIONS, **options}
+    app = build_test_app(url, SQLALCHEMY_ENGINE_OPTIONS=engine_options)
+    with app.app_context():
+        db.create_all()
+        seed_demo(DEFAULT_DEMO_PASSWORD)
+        db.session.remove()
+        with db.engine.begin() as connection:
+            rows = {
+                table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                for table in db.metadata.sorted_tables
+            }
+            if schema:
+                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    close_test_app(app)
+    return rows
+
+
+@pytest.fixture
+def demo(app, demo_rows) -> None:
+    """The demo station in this test's database, as ``flask seed-demo`` leaves it."""
+    with app.app_context(), db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            if demo_rows[table.name]:
+                connection.execute(table.insert(), demo_rows[table.name])
+        if connection.dialect.name == "postgresql":
+            # Rows came with their ids: the next id each sequence hands out follows them.
+            for table in db.metadata.sorted_tables:
+                column = table.autoincrement_column
+                if demo_rows[table.name] and column is not None:
+                    name = connection.dialect.identifier_preparer.format_table(table)
+                    sequence = sa.func.pg_get_serial_sequence(name, column.name)
+                    connection.execute(sa.select(sa.func.setval(sequence, sa.func.max(column))))
+
+
 # Factories ------------------------------------------------------------------
 
 

@@ -34,8 +34,7 @@ def test_seed_demo_builds_the_community_of_the_article(app, runner):
         assert {u.role for u in users} == {Role.ADMIN, Role.COORDINATOR, Role.VOLUNTEER}
 
 
-def test_seed_demo_twice_changes_nothing(app, runner):
-    runner.invoke(args=["seed-demo"])
+def test_seed_demo_twice_changes_nothing(app, demo, runner):
     before = table_counts(app)
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

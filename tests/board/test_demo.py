@@ -2,16 +2,15 @@
 
 import sqlalchemy as sa
 
-from scheduler.demo import seed_demo
+from scheduler.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 from scheduler.extensions import db
 from scheduler.models import BoardListing, ConsentRecord, User
 
 
-def test_demo_board_is_populated_once_with_recorded_consents(app):
+def test_demo_board_is_populated_once_with_recorded_consents(app, demo):
     with app.app_context():
-        seed_demo("demo-password-2026")
         records = db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord))
-        seed_demo("demo-password-2026")
+        seed_demo(DEFAULT_DEMO_PASSWORD)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == records
         listed = db.session.scalar(sa.select(sa.func.count()).select_from(BoardListing))
         with_phone = db.session.scalar(sa.select(sa.func.count()).where(BoardListing.shown_phone != ""))

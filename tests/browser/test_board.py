@@ -9,8 +9,6 @@ import re
 
 import pytest
 
-from scheduler.demo import seed_demo
-from scheduler.extensions import db
 from scheduler.models import Kind
 from tests.browser.conftest import ARTIFACTS, PHONE, has_horizontal_scroll, screenshot, sign_in
 from tests.browser.test_reports import A4_MEDIA_BOX
@@ -20,18 +18,10 @@ from tests.menu.conftest import make_category, make_request, make_service  # noq
 from tests.reports.conftest import MARCH_URL, make_done_task, march  # noqa: F401
 from tests.shifts.conftest import make_shift, place  # noqa: F401
 
-DEMO_PASSWORD = "demo-password-2026"
 BOARD = "/s/haiyuan-lidu/board"
 # The printable part of an A4 sheet at 96 dpi (210 × 297 mm less the board's margins): what
 # the print-media screenshots show is what lands on paper.
 A4 = {"width": 703, "height": 1047}
-
-
-@pytest.fixture
-def demo(app):
-    with app.app_context():
-        seed_demo(DEMO_PASSWORD)
-        db.session.remove()
 
 
 # The board has no htmx: with scripts on or off it must read the same ("scripts", not the

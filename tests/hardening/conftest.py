@@ -14,7 +14,6 @@ the run. ``compound_real`` is the issue's size; ``compound_small`` the same kind
 records, fewer, to show that a page's query count does not grow with the data.
 """
 
-import os
 import time
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from scheduler import create_app
 from scheduler.config import TestConfig
 from scheduler.extensions import db
 from tests.compound import Compound, Size, build_compound
-from tests.conftest import POSTGRES_URL, TEST_PASSWORD, CsrfClient
+from tests.conftest import TEST_PASSWORD, CsrfClient, separate_database
 
 
 @dataclass
@@ -34,19 +33,6 @@ class CompoundSite:
     app: Flask
     compound: Compound
     seconds_to_build: float
-
-
-def separate_database(name: str, database_url: str, tmp_path_factory) -> tuple[str, dict]:
-    """(URL, engine options) of a database for ``name`` alone, empty."""
-    if not POSTGRES_URL:
-        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'compound.sqlite3'}", {}
-    schema = f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    engine = sa.create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    return database_url, {"connect_args": {"options": f"-csearch_path={schema}"}, "schema": schema}
 
 
 def compound_site(name: str, size: Size, database_url: str, tmp_path_factory):

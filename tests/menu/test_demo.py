@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from scheduler.demo import seed_demo
+from scheduler.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 from scheduler.extensions import db
 from scheduler.models import RequestState, Service, ServiceCategory, ServiceRequest
 
@@ -15,11 +15,10 @@ def snapshot():
     )
 
 
-def test_demo_menu_and_requests_are_seeded_once(app):
+def test_demo_menu_and_requests_are_seeded_once(app, demo):
     with app.app_context():
-        seed_demo("demo-password-2026")
         first = snapshot()
-        seed_demo("demo-password-2026")
+        seed_demo(DEFAULT_DEMO_PASSWORD)
         assert snapshot() == first
         states = set(db.session.scalars(sa.select(ServiceRequest.state)))
         assert states == set(RequestState)
@@ -31,12 +30,10 @@ def test_demo_menu_and_requests_are_seeded_once(app):
     assert first[0] == 5 and first[1] >= 10
 
 
-def test_demo_pages_answer(app):
-    with app.app_context():
-        seed_demo("demo-password-2026")
+def test_demo_pages_answer(app, demo):
     client = app.test_client()
     html = client.get("/").get_data(as_text=True)
     assert "关爱老人" in html and "送药上门" in html and "法律咨询" not in html
-    client.post("/auth/login", data={"username": "coordinator", "password": "demo-password-2026"})
+    client.post("/auth/login", data={"username": "coordinator", "password": DEFAULT_DEMO_PASSWORD})
     for url in ("/requests", "/requests?state=all", "/requests/ratings", "/menu/", "/me"):
         assert client.get(url).status_code == 200, url

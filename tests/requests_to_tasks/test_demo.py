@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from scheduler.demo import seed_demo
+from scheduler.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 from scheduler.extensions import db
 from scheduler.models import RequestState, ServiceRequest, Task, TaskState
 
@@ -17,11 +17,10 @@ def linked() -> list[tuple[str, RequestState, TaskState]]:
     )
 
 
-def test_demo_requests_made_tasks_follow_them_and_are_seeded_once(app):
+def test_demo_requests_made_tasks_follow_them_and_are_seeded_once(app, demo):
     with app.app_context():  # as the CLI runs it: no request
-        seed_demo("demo-password-1")
         first = linked()
-        seed_demo("demo-password-1")
+        seed_demo(DEFAULT_DEMO_PASSWORD)
         assert linked() == first
         assert {task_state for _, _, task_state in first} >= {
             TaskState.OPEN,

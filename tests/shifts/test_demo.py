@@ -18,8 +18,7 @@ from scheduler.models import (
 )
 
 
-def test_seed_demo_plans_a_living_station_and_can_run_again(runner, read):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_seed_demo_plans_a_living_station_and_can_run_again(demo, runner, read):
 
     def snapshot(session):
         shifts = list(session.scalars(sa.select(Shift)))
@@ -55,8 +54,7 @@ def test_seed_demo_plans_a_living_station_and_can_run_again(runner, read):
     assert (len(again[0]), len(again[1]), again[2]) == (len(shifts), len(assignments), waiting)
 
 
-def test_demo_classes_are_linked_to_their_menu_services_and_residents_see_their_dates(runner, read, app):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_demo_classes_are_linked_to_their_menu_services_and_residents_see_their_dates(demo, read, app):
 
     def links(session):
         rows = session.execute(
@@ -79,7 +77,7 @@ def test_demo_classes_are_linked_to_their_menu_services_and_residents_see_their_
     assert '周一 14:30–16:00</time> <span class="place">· 时光忆站</span>' in html
 
 
-def test_auto_fill_on_the_demo_proposes_next_week_within_the_rules(runner, app):
+def test_auto_fill_on_the_demo_proposes_next_week_within_the_rules(app, demo):
     """Catches: demo people without availability or tags, so auto-fill has nothing sensible to show."""
     import re
     from datetime import timedelta
@@ -89,7 +87,6 @@ def test_auto_fill_on_the_demo_proposes_next_week_within_the_rules(runner, app):
     from scheduler.models import Tag
     from scheduler.shifts.weeks import local_today, week_start
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Tag.id))) == 3
         next_monday = week_start(local_today()) + timedelta(days=7)

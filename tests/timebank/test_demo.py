@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from scheduler.models import Assignment, CreditEntry, EntryKind
 
 
-def test_seed_demo_checks_people_in_and_fills_the_time_bank_once(runner, read):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_seed_demo_checks_people_in_and_fills_the_time_bank_once(demo, runner, read):
 
     def snapshot(session):
         checked_in = session.scalar(sa.select(sa.func.count()).where(Assignment.checked_in_at.is_not(None)))

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from scheduler.database import utcnow
-from scheduler.demo import seed_demo
+from scheduler.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 from scheduler.extensions import db
 from scheduler.models import Beneficiary, Task, TaskBatch, TaskState, VisitRecord
 
@@ -15,11 +15,10 @@ def counts() -> tuple:
     )
 
 
-def test_demo_has_a_living_home_visit_service_and_seeding_again_changes_nothing(app):
+def test_demo_has_a_living_home_visit_service_and_seeding_again_changes_nothing(app, demo):
     with app.app_context():  # as the CLI runs it: no request
-        seed_demo("demo-password-1")
         first = counts()
-        seed_demo("demo-password-1")
+        seed_demo(DEFAULT_DEMO_PASSWORD)
         assert counts() == first
         assert 35 <= first[0] <= 45
         states = set(db.session.scalars(sa.select(Task.state).distinct()))
