@@ -10,6 +10,7 @@ the suite must pass on any day (see README, Development).
 
 import os
 import re
+import sys
 from contextlib import contextmanager
 from datetime import datetime, time
 from itertools import count
@@ -59,6 +60,25 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if _frozen_clock is not None:
         _frozen_clock.stop()
+
+
+# Runs a module as ``python -m`` would, its clocks set to the instant given first (see below).
+_LAUNCH_AT = (
+    "import runpy, sys; from datetime import datetime; import time_machine; "
+    "time_machine.travel(datetime.fromisoformat(sys.argv[1]), tick=True).start(); "
+    "sys.argv = sys.argv[2:]; runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
+
+
+def python_module_command(module: str, *args: str) -> list[str]:
+    """``python -m module args`` for a child process that shares this run's clock.
+
+    With FREEZE_TODAY the tests live on another day than the machine; a child started
+    plainly would read the machine's clock and, say, find every queued notice not yet due.
+    """
+    if _frozen_clock is None:
+        return [sys.executable, "-m", module, *args]
+    return [sys.executable, "-c", _LAUNCH_AT, datetime.now(ZoneInfo("UTC")).isoformat(), module, *args]
 
 
 def pytest_report_header(config):

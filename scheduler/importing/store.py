@@ -14,6 +14,7 @@ Several workers on one machine share the folder; several machines need it shared
 """
 
 import json
+import os
 import re
 import secrets
 import time
@@ -59,7 +60,10 @@ def save_upload(kind: str, filename: str, table: Table, user) -> str:
         "headers": table.headers,
         "rows": table.rows,
     }
-    _path(upload_id).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    path = _path(upload_id)
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    # The file's age (remove_expired) and saved_at (load_upload) read one clock, the app's.
+    os.utime(path, (record["saved_at"], record["saved_at"]))
     return upload_id
 
 

@@ -3,12 +3,12 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from scheduler.models import Channel, DeliveryState, Role
 from scheduler.outbox.messages import Message
+from tests.conftest import python_module_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def test_the_worker_delivers_and_stops_on_sigterm(
     tell(volunteer, Message("e", "第一条", ref=1))
     environment = {**os.environ, "SCHEDULER_ENV": "testing", "TEST_DATABASE_URL": database_url}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "notices", "worker", "--sleep", "0.2"],
+        python_module_command("flask", "--app", "wsgi", "notices", "worker", "--sleep", "0.2"),
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
