@@ -96,7 +96,9 @@ def main() -> None:
                 f" {statements} statements, {len(client.get(path).data) / 1024:.1f} KiB"
             )
             text = profiler.output(
-                ConsoleRenderer(unicode=True, flat=arguments.flat, time="percent_of_total")
+                ConsoleRenderer(
+                    unicode=True, flat=arguments.flat, show_all=arguments.flat, time="percent_of_total"
+                )
             )
             print("\n".join(text.splitlines()[: arguments.top]))
             if arguments.html:

@@ -17,6 +17,7 @@ from scheduler.models import (
     User,
     WaitlistEntry,
 )
+from scheduler.navigation import built_once_per_request
 from scheduler.shifts.queries import taken_counts
 from scheduler.shifts.services import withdrawal_deadline
 from scheduler.shifts.weeks import local_today, to_local, week_bounds, week_start
@@ -178,7 +179,12 @@ class StaffOverview:
 
 
 def staff_overview(user: User) -> StaffOverview:
-    """This week's shifts still missing people, open declines and open swap offers."""
+    """This week's shifts still missing people, open declines and open swap offers, built once
+    per request: /me's urgent block and the staff's shifts section both read it."""
+    return built_once_per_request("staff_overviews", user.id, lambda: build_staff_overview(user))
+
+
+def build_staff_overview(user: User) -> StaffOverview:
     now = utcnow()
     _start, week_end = week_bounds(week_start(local_today()))
     upcoming = sa.and_(Shift.starts_at > now, Shift.starts_at < week_end, Shift.cancelled_at.is_(None))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from scheduler.database import utcnow
@@ -24,6 +24,7 @@ from scheduler.models import (
     TaskState,
     VisitRecord,
 )
+from scheduler.navigation import built_once_per_request
 
 RECENT_BATCHES = 5
 
@@ -146,7 +147,6 @@ def build_dashboard(station_id: int, now: datetime) -> Dashboard:
 
 def station_dashboard(station_id: int) -> Dashboard:
     """The dashboard as of now, built once per request: /me's urgent block and its glance both read it."""
-    built = g.setdefault("station_dashboards", {})
-    if station_id not in built:
-        built[station_id] = build_dashboard(station_id, utcnow())
-    return built[station_id]
+    return built_once_per_request(
+        "station_dashboards", station_id, lambda: build_dashboard(station_id, utcnow())
+    )
