@@ -20,6 +20,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.auth import throttle
@@ -52,7 +53,8 @@ def _key_hash(key: str) -> str:
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: the user of a live device session, in one query."""
+    """Flask-Login's loader: the user of a live device session, in one query, with their
+    station (every signed-in page names it in the account menu)."""
     parts = session_id.split(":")
     if len(parts) != 3:
         return None  # also the "user:version" ids of cookies from before device sessions
@@ -69,6 +71,7 @@ def load_user_from_session_id(session_id: str) -> User | None:
             UserSession.key_hash == _key_hash(key),
             UserSession.expires_at > utcnow(),
         )
+        .options(joinedload(User.station))
     )
     if user is not None:
         user.session_key = key
