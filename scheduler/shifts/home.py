@@ -71,7 +71,7 @@ class MyShifts:
 
 
 # Built once: /me runs them on every visit, and building a statement and its cache key costs
-# about as much as running it. Parameters: user_id, station_id, now, open_until.
+# about as much as running it. Parameters: user_id, station_id, now, open_until, week_end.
 _USER, _STATION, _NOW = sa.bindparam("user_id"), sa.bindparam("station_id"), sa.bindparam("now")
 
 
@@ -186,37 +186,39 @@ def staff_overview(user: User) -> StaffOverview:
     return built_once_per_request("staff_overviews", user.id, lambda: build_staff_overview(user))
 
 
+_WEEK_END = sa.bindparam("week_end")
+_WEEKS_SHIFTS = (
+    sa.select(Shift)
+    .where(
+        Shift.station_id == _STATION,
+        Shift.starts_at > _NOW,
+        Shift.starts_at < _WEEK_END,
+        Shift.cancelled_at.is_(None),
+    )
+    .order_by(Shift.starts_at)
+)
+_OPEN_ANSWERS = (
+    sa.select(Assignment)
+    .join(Shift, Shift.id == Assignment.shift_id)
+    .where(Assignment.station_id == _STATION, Shift.starts_at > _NOW, Shift.cancelled_at.is_(None))
+    .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
+    .order_by(Shift.starts_at)
+)
+_DECLINED = _OPEN_ANSWERS.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < _WEEK_END)
+_SWAP_OFFERS = _OPEN_ANSWERS.where(
+    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
+)
+
+
 def build_staff_overview(user: User) -> StaffOverview:
-    now = utcnow()
     _start, week_end = week_bounds(week_start(local_today()))
-    upcoming = sa.and_(Shift.starts_at > now, Shift.starts_at < week_end, Shift.cancelled_at.is_(None))
-    shifts = list(
-        db.session.scalars(
-            sa.select(Shift).where(Shift.station_id == user.station_id, upcoming).order_by(Shift.starts_at)
-        )
-    )
+    parameters = {"station_id": user.station_id, "now": utcnow(), "week_end": week_end}
+    shifts = list(db.session.scalars(_WEEKS_SHIFTS, parameters))
     taken = taken_counts([shift.id for shift in shifts])
-    open_answers = (
-        sa.select(Assignment)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .where(Assignment.station_id == user.station_id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-        .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
-        .order_by(Shift.starts_at)
-    )
     return StaffOverview(
         planned=len(shifts),
         unfilled=[shift for shift in shifts if taken.get(shift.id, 0) < shift.capacity],
         taken=taken,
-        declined=list(
-            db.session.scalars(
-                open_answers.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < week_end)
-            )
-        ),
-        offers=list(
-            db.session.scalars(
-                open_answers.where(
-                    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
-                )
-            )
-        ),
+        declined=list(db.session.scalars(_DECLINED, parameters)),
+        offers=list(db.session.scalars(_SWAP_OFFERS, parameters)),
     )
