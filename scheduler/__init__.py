@@ -3,8 +3,8 @@
 import logging
 import os
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import format_datetime, get_locale, get_translations
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from scheduler.config import CONFIGS, INSTANCE_DIR, Config
@@ -20,6 +20,22 @@ def select_locale() -> str:
     """The language the visitor chose (a cookie), else Simplified Chinese; CLI: Chinese."""
     chosen = request.cookies.get("lang") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def template_translations():
+    """Flask-Babel's translations, kept for the request next to the locale they are for.
+
+    Templates ask at every ``_()``, a few hundred times on a week board, and Flask-Babel
+    finds them through several context lookups each time. A forced locale (``force_locale``)
+    is another locale object, so it gets its own.
+    """
+    locale = get_locale()
+    if locale is None:  # outside a request or app context
+        return get_translations()
+    kept = g.get("template_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g.template_translations = (locale, get_translations())
+    return kept[1]
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -81,6 +97,15 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: template_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: template_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: template_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: template_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
     limiter.init_app(app)
     compress.init_app(app)
 

@@ -62,6 +62,41 @@ def _seconds_between_postgresql(element, compiler, **kw):
     return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
 
 
+class PlainReads:
+    """Read-only statements run on a pooled DBAPI connection, without SQLAlchemy's
+    ``Connection``: no execution context, no events, no BEGIN on SQLite (the connection is in
+    autocommit mode, so one SELECT reads the latest commit).
+
+    For a read on every request that must stay cheap: the data version behind each page
+    served from the public cache (scheduler/public_cache.py) costs a tenth of what it costs
+    through a ``Connection``. Each statement is compiled once for the engine's dialect; its
+    parameters and columns must need no type conversion (strings, integers). Answers plain
+    tuples.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._compiled: dict[sa.Select, sa.engine.Compiled] = {}
+
+    def execute(self, statement: sa.Select, parameters: dict | None = None) -> list[tuple]:
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compiled[statement] = statement.compile(dialect=self.engine.dialect)
+        values = compiled.construct_params(parameters or {})
+        if compiled.positional:
+            values = tuple(values[name] for name in compiled.positiontup)
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.string, values)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool, which ends any transaction the driver began
+
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 

@@ -3,15 +3,17 @@
 Areas register themselves here instead of editing shared templates and routes.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, g, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
 from scheduler.models import Role
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,12 @@ def render_home_sections(user) -> list[Markup]:
         key=lambda section: section.order,
     )
     return [Markup(render_template(section.template, **section.context(user))) for section in sections]
+
+
+def built_once_per_request(name: str, key: Hashable, build: Callable[[], T]) -> T:
+    """What several /me sections read (the task dashboard, the staff's week overview): built
+    by the first section that asks, and shared with the others for the rest of the request."""
+    built = g.setdefault(name, {})
+    if key not in built:
+        built[key] = build()
+    return built[key]

@@ -31,14 +31,16 @@ def notify(user: User, text: str, link: str = "", message: messages.Message | No
     return notice
 
 
+# Built once: /me runs it on every visit.
+_UNREAD = (
+    sa.select(Notice)
+    .where(Notice.user_id == sa.bindparam("user_id"), Notice.read_at.is_(None))
+    .order_by(Notice.created_at.desc())
+)
+
+
 def unread_notices(user: User) -> list[Notice]:
-    return list(
-        db.session.scalars(
-            sa.select(Notice)
-            .where(Notice.user_id == user.id, Notice.read_at.is_(None))
-            .order_by(Notice.created_at.desc())
-        )
-    )
+    return list(db.session.scalars(_UNREAD, {"user_id": user.id}))
 
 
 def dismiss_notice(user: User, notice_id: int) -> bool:

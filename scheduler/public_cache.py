@@ -41,7 +41,7 @@ from flask_babel import get_locale
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from scheduler.database import utcnow
+from scheduler.database import PlainReads, utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     Assignment,
@@ -311,7 +311,9 @@ class CachedPublicPages:
 
     Every other request, and every cache miss, goes to the app, whose ``serve_public``
     fills the cache under the same key. The answer is the one the app would give: same
-    body, ETag, 304, headers (security headers included).
+    body, ETag, 304, headers (security headers included). Each hit reads the station's
+    version afresh, so a write is seen by the very next request in any worker; one plain
+    statement on a pooled connection (``PlainReads``) keeps that read cheap.
     """
 
     def __init__(self, app: Flask):
@@ -324,7 +326,7 @@ class CachedPublicPages:
         self.session_cookies = {app.config["SESSION_COOKIE_NAME"], remember_cookie}
         self.headers = security_headers(app.config["HTTPS"])
         with app.app_context():
-            self.engine = db.engine
+            self.reads = PlainReads(db.engine)
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
@@ -342,8 +344,7 @@ class CachedPublicPages:
             return None
         from scheduler.menu.services import public_scope
 
-        with self.engine.connect().execution_options(read_only=True) as connection:
-            scope = public_scope(connection, request.path)
+        scope = public_scope(self.reads, request.path)
         if scope is None:
             return None
         language = request.cookies.get("lang")

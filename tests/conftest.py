@@ -493,6 +493,41 @@ def count_queries(app):
     return counting
 
 
+class _RecordingCursor:
+    def __init__(self, cursor, statements: list[str]):
+        self._cursor, self._statements = cursor, statements
+
+    def execute(self, sql, parameters=()):
+        self._statements.append(sql)
+        return self._cursor.execute(sql, parameters)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
+class _RecordingConnection:
+    def __init__(self, connection, statements: list[str]):
+        self._connection, self._statements = connection, statements
+
+    def cursor(self):
+        return _RecordingCursor(self._connection.cursor(), self._statements)
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+@pytest.fixture
+def plain_reads(app, monkeypatch) -> list[str]:
+    """The statements run from now on through ``PlainReads`` (scheduler/database.py): on the
+    driver's own pooled connections, which ``count_queries`` (SQLAlchemy's events) cannot see."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    pooled = engine.raw_connection
+    monkeypatch.setattr(engine, "raw_connection", lambda: _RecordingConnection(pooled(), statements))
+    return statements
+
+
 def form_error(html: str, field_id: str) -> str | None:
     """The error text shown under a form field, or None."""
     match = re.search(rf'id="{field_id}-error">(.*?)</p>', html, re.S)

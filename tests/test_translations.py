@@ -5,6 +5,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
@@ -34,3 +35,16 @@ def test_every_ui_string_is_translated_into_chinese():
     }
     missing = sorted(source_messages() - translated)
     assert missing == [], "run `make extract-messages` and translate these in messages.po"
+
+
+def test_templates_follow_the_locale_of_the_moment_within_one_request(app):
+    """Templates keep the request's translations next to their locale: a forced locale (a
+    message sent in the station's language from a request in another) gets its own."""
+    template = app.jinja_env.from_string("{{ _('My page') }}")
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert template.render() == "My page"
+        with force_locale("zh"):
+            assert template.render() == "我的"
+        assert template.render() == "My page"
+    with app.test_request_context("/"):
+        assert template.render() == "我的"

@@ -20,6 +20,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.auth import throttle
@@ -51,8 +52,24 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# Built once: it runs on every signed-in request.
+_LIVE_SESSION_USER = (
+    sa.select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        User.session_version == sa.bindparam("version"),
+        User.active.is_(True),
+        UserSession.key_hash == sa.bindparam("key_hash"),
+        UserSession.expires_at > sa.bindparam("now"),
+    )
+    .options(joinedload(User.station))
+)
+
+
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: the user of a live device session, in one query."""
+    """Flask-Login's loader: the user of a live device session, in one query, with their
+    station (every signed-in page names it in the account menu)."""
     parts = session_id.split(":")
     if len(parts) != 3:
         return None  # also the "user:version" ids of cookies from before device sessions
@@ -60,15 +77,8 @@ def load_user_from_session_id(session_id: str) -> User | None:
     if not (user_id.isdecimal() and version.isdecimal() and key):
         return None
     user = db.session.scalar(
-        sa.select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            User.session_version == int(version),
-            User.active.is_(True),
-            UserSession.key_hash == _key_hash(key),
-            UserSession.expires_at > utcnow(),
-        )
+        _LIVE_SESSION_USER,
+        {"user_id": int(user_id), "version": int(version), "key_hash": _key_hash(key), "now": utcnow()},
     )
     if user is not None:
         user.session_key = key

@@ -41,9 +41,14 @@ _ACTIVE_STATIONS = (
 
 
 def station_scope(connection, slug: str) -> str | None:
-    """The cache scope of a station's public pages (its data version), None if not public."""
-    row = connection.execute(_STATION_VERSION, {"slug": slug}).first()
-    return None if row is None else f"station:{row.id}:v{row.public_version}"
+    """The cache scope of a station's public pages (its data version), None if not public.
+
+    ``connection``: a SQLAlchemy ``Connection`` or ``PlainReads`` (scheduler/database.py)."""
+    rows = list(connection.execute(_STATION_VERSION, {"slug": slug}))
+    if not rows:
+        return None
+    station_id, version = rows[0]
+    return f"station:{station_id}:v{version}"
 
 
 def get_public_station_or_404(slug: str) -> Station:
@@ -62,10 +67,11 @@ def public_scope_or_404(slug: str) -> str:
 
 def index_scope(connection) -> tuple[str, str | None]:
     """The cache scope of ``/``, and the slug of the only station when there is one."""
-    rows = connection.execute(_ACTIVE_STATIONS).all()
+    rows = list(connection.execute(_ACTIVE_STATIONS))
     if len(rows) == 1:
-        return f"station:{rows[0].id}:v{rows[0].public_version}", rows[0].slug
-    versions = ",".join(f"{row.id}:{row.public_version}" for row in rows)
+        station_id, slug, version = rows[0]
+        return f"station:{station_id}:v{version}", slug
+    versions = ",".join(f"{station_id}:{version}" for station_id, _slug, version in rows)
     return "stations:" + hashlib.blake2b(versions.encode(), digest_size=8).hexdigest(), None
 
 

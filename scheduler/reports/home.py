@@ -5,4 +5,4 @@ from scheduler.shifts.weeks import local_today, month_bounds
 
 
 def my_hours(user) -> dict:
-    return {"this_month": hours_of(user, *month_bounds(local_today())), "in_all": hours_of(user)}
+    return {"this_month": hours_of(user, month_bounds(local_today())), "in_all": hours_of(user)}

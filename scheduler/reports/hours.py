@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.models import AssignmentState, Shift, Task, TaskState, VisitRecord
 from scheduler.reports.months import month_of, within_months
-from scheduler.shifts.queries import hours_by_person, shift_seconds_by_person
+from scheduler.shifts.queries import hours_by_person, shift_seconds_between, shift_seconds_by_person
 
 # Only time actually given counts: not places held, not tasks still open.
 SERVICE_STATES = (AssignmentState.ATTENDED,)
@@ -59,6 +59,13 @@ def task_minutes_by_person(
     user_id: int | None = None,
 ) -> dict[int, int]:
     """Minutes recorded on tasks done in [since, until), per volunteer who did them."""
+    query = task_minutes_between(station_id, since, until, user_id)
+    return {person: int(minutes) for person, minutes in db.session.execute(query)}
+
+
+def task_minutes_between(station_id, since=None, until=None, user_id=None) -> sa.Select:
+    """``task_minutes_query`` narrowed to tasks done in [since, until), of one person if given:
+    values, or bind parameters for a statement built once."""
     query = task_minutes_query(station_id)
     if since is not None:
         query = query.where(VisitRecord.recorded_at >= since)
@@ -66,7 +73,7 @@ def task_minutes_by_person(
         query = query.where(VisitRecord.recorded_at < until)
     if user_id is not None:
         query = query.where(Task.assignee_id == user_id)
-    return {person: int(minutes) for person, minutes in db.session.execute(query)}
+    return query
 
 
 def service_hours_by_month(station_id: int, months: list[date]) -> list[dict[int, ServiceHours]]:
@@ -109,5 +116,28 @@ def service_hours(
     }
 
 
-def hours_of(user, since: datetime | None = None, until: datetime | None = None) -> ServiceHours:
-    return service_hours(user.station_id, since, until, user.id).get(user.id, ServiceHours())
+# One person's hours, shown on /me at every visit: by the definitions above, with statements
+# built once (building one and its cache key costs about as much as running it).
+_ONE_PERSON = {"station_id": sa.bindparam("station_id"), "user_id": sa.bindparam("user_id")}
+_BETWEEN = {"since": sa.bindparam("since"), "until": sa.bindparam("until")}
+_PERSONS_SHIFT_SECONDS = {
+    bounded: shift_seconds_between(states=SERVICE_STATES, **_ONE_PERSON, **(_BETWEEN if bounded else {}))
+    for bounded in (False, True)
+}
+_PERSONS_TASK_MINUTES = {
+    bounded: task_minutes_between(**_ONE_PERSON, **(_BETWEEN if bounded else {})) for bounded in (False, True)
+}
+
+
+def hours_of(user, between: tuple[datetime, datetime] | None = None) -> ServiceHours:
+    """``user``'s service hours in [since, until), or in all."""
+    parameters = {"station_id": user.station_id, "user_id": user.id}
+    if between is not None:
+        parameters |= dict(zip(("since", "until"), between, strict=True))
+    bounded = between is not None
+    seconds = db.session.execute(_PERSONS_SHIFT_SECONDS[bounded], parameters).first()
+    minutes = db.session.execute(_PERSONS_TASK_MINUTES[bounded], parameters).first()
+    return ServiceHours(
+        shift_hours=float(seconds[1]) / 3600 if seconds else 0.0,
+        task_minutes=int(minutes[1]) if minutes else 0,
+    )

@@ -1,6 +1,7 @@
 """How shift dates and times read in the user's language, in the community's time zone."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 from flask_babel import get_locale
@@ -11,7 +12,14 @@ from scheduler.shifts.weeks import to_local
 
 def day_label(day: date | datetime) -> str:
     """周一 3月2日 / Mon, Mar 2."""
-    return format_skeleton("MMMEd", day, locale=get_locale())
+    return _day_label(day.date() if isinstance(day, datetime) else day, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _day_label(day: date, locale) -> str:
+    # A week board or /me names the same few days over and over; Babel's pattern matching is
+    # most of what one costs.
+    return format_skeleton("MMMEd", day, locale=locale)
 
 
 def clock(moment: datetime) -> str:

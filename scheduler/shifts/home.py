@@ -17,6 +17,7 @@ from scheduler.models import (
     User,
     WaitlistEntry,
 )
+from scheduler.navigation import built_once_per_request
 from scheduler.shifts.queries import taken_counts
 from scheduler.shifts.services import withdrawal_deadline
 from scheduler.shifts.weeks import local_today, to_local, week_bounds, week_start
@@ -69,7 +70,12 @@ class MyShifts:
         )
 
 
-def busy_then(user: User):
+# Built once: /me runs them on every visit, and building a statement and its cache key costs
+# about as much as running it. Parameters: user_id, station_id, now, open_until, week_end.
+_USER, _STATION, _NOW = sa.bindparam("user_id"), sa.bindparam("station_id"), sa.bindparam("now")
+
+
+def _busy_then():
     """SQL condition on ``Shift``: the person already holds a place on an overlapping shift.
 
     Used to offer only shifts they could take; the rule itself lives in the services.
@@ -79,7 +85,7 @@ def busy_then(user: User):
         sa.select(Assignment.id)
         .join(other, other.id == Assignment.shift_id)
         .where(
-            Assignment.user_id == user.id,
+            Assignment.user_id == _USER,
             Assignment.state.in_(PLACE_HOLDING_STATES),
             other.cancelled_at.is_(None),
             other.starts_at < Shift.ends_at,
@@ -89,77 +95,74 @@ def busy_then(user: User):
     )
 
 
+_MINE = sa.select(Assignment.shift_id).where(Assignment.user_id == _USER)
+_UPCOMING = (
+    sa.select(Assignment)
+    .join(Shift, Shift.id == Assignment.shift_id)
+    .where(
+        Assignment.user_id == _USER,
+        Assignment.state.in_((AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.DECLINED)),
+        Shift.ends_at > _NOW,
+    )
+    .options(contains_eager(Assignment.shift))
+    .order_by(Shift.starts_at, Shift.id)
+)
+_WAITING = (
+    sa.select(WaitlistEntry)
+    .join(Shift, Shift.id == WaitlistEntry.shift_id)
+    .where(WaitlistEntry.user_id == _USER, Shift.starts_at > _NOW, Shift.cancelled_at.is_(None))
+    .options(contains_eager(WaitlistEntry.shift))
+    .order_by(Shift.starts_at)
+)
+_OPEN_SHIFTS = (
+    sa.select(Shift)
+    .where(
+        Shift.station_id == _STATION,
+        Shift.self_signup,
+        Shift.cancelled_at.is_(None),
+        Shift.starts_at > _NOW,
+        Shift.starts_at < sa.bindparam("open_until"),
+        Shift.id.not_in(_MINE),
+        Shift.id.not_in(sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == _USER)),
+        ~_busy_then(),
+    )
+    .order_by(Shift.starts_at, Shift.id)
+    .limit(OPEN_SHIFTS_LIMIT)
+)
+_OFFERS = (
+    sa.select(Assignment)
+    .join(Shift, Shift.id == Assignment.shift_id)
+    .where(
+        Assignment.station_id == _STATION,
+        Assignment.swap_offered_at.is_not(None),
+        Assignment.state == AssignmentState.CONFIRMED,
+        Assignment.user_id != _USER,
+        Shift.starts_at > _NOW,
+        Shift.cancelled_at.is_(None),
+        Shift.id.not_in(_MINE),
+        ~_busy_then(),
+    )
+    .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
+    .order_by(Shift.starts_at)
+)
+_FEED = sa.select(CalendarFeed).where(CalendarFeed.user_id == _USER)
+
+
 def my_shifts(user: User) -> MyShifts:
     now = utcnow()
-    upcoming = list(
-        db.session.scalars(
-            sa.select(Assignment)
-            .join(Shift, Shift.id == Assignment.shift_id)
-            .where(
-                Assignment.user_id == user.id,
-                Assignment.state.in_(
-                    (AssignmentState.ASSIGNED, AssignmentState.CONFIRMED, AssignmentState.DECLINED)
-                ),
-                Shift.ends_at > now,
-            )
-            .options(contains_eager(Assignment.shift))
-            .order_by(Shift.starts_at, Shift.id)
-        )
-    )
-    waiting = list(
-        db.session.scalars(
-            sa.select(WaitlistEntry)
-            .join(Shift, Shift.id == WaitlistEntry.shift_id)
-            .where(WaitlistEntry.user_id == user.id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-            .options(contains_eager(WaitlistEntry.shift))
-            .order_by(Shift.starts_at)
-        )
-    )
-    mine = sa.select(Assignment.shift_id).where(Assignment.user_id == user.id)
-    queued = sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == user.id)
-    busy = busy_then(user)
+    mine = {"user_id": user.id, "now": now}
+    at_station = {**mine, "station_id": user.station_id}
+    upcoming = list(db.session.scalars(_UPCOMING, mine))
     open_shifts = list(
-        db.session.scalars(
-            sa.select(Shift)
-            .where(
-                Shift.station_id == user.station_id,
-                Shift.self_signup,
-                Shift.cancelled_at.is_(None),
-                Shift.starts_at > now,
-                Shift.starts_at < now + timedelta(days=OPEN_SHIFTS_DAYS),
-                Shift.id.not_in(mine),
-                Shift.id.not_in(queued),
-                ~busy,
-            )
-            .order_by(Shift.starts_at, Shift.id)
-            .limit(OPEN_SHIFTS_LIMIT)
-        )
-    )
-    offers = list(
-        db.session.scalars(
-            sa.select(Assignment)
-            .join(Shift, Shift.id == Assignment.shift_id)
-            .where(
-                Assignment.station_id == user.station_id,
-                Assignment.swap_offered_at.is_not(None),
-                Assignment.state == AssignmentState.CONFIRMED,
-                Assignment.user_id != user.id,
-                Shift.starts_at > now,
-                Shift.cancelled_at.is_(None),
-                Shift.id.not_in(mine),
-                ~busy,
-            )
-            .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
-            .order_by(Shift.starts_at)
-        )
+        db.session.scalars(_OPEN_SHIFTS, {**at_station, "open_until": now + timedelta(days=OPEN_SHIFTS_DAYS)})
     )
     return MyShifts(
         upcoming=upcoming,
-        waiting=waiting,
+        waiting=list(db.session.scalars(_WAITING, mine)),
         open_shifts=open_shifts,
-        offers=offers,
+        offers=list(db.session.scalars(_OFFERS, at_station)),
         taken=taken_counts([shift.id for shift in open_shifts]),
-        feed=db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id)),
+        feed=db.session.scalar(_FEED, {"user_id": user.id}),
         deadlines={a.id: withdrawal_deadline(a.shift) for a in upcoming},
         now=now,
     )
@@ -178,37 +181,44 @@ class StaffOverview:
 
 
 def staff_overview(user: User) -> StaffOverview:
-    """This week's shifts still missing people, open declines and open swap offers."""
-    now = utcnow()
+    """This week's shifts still missing people, open declines and open swap offers, built once
+    per request: /me's urgent block and the staff's shifts section both read it."""
+    return built_once_per_request("staff_overviews", user.id, lambda: build_staff_overview(user))
+
+
+_WEEK_END = sa.bindparam("week_end")
+_WEEKS_SHIFTS = (
+    sa.select(Shift)
+    .where(
+        Shift.station_id == _STATION,
+        Shift.starts_at > _NOW,
+        Shift.starts_at < _WEEK_END,
+        Shift.cancelled_at.is_(None),
+    )
+    .order_by(Shift.starts_at)
+)
+_OPEN_ANSWERS = (
+    sa.select(Assignment)
+    .join(Shift, Shift.id == Assignment.shift_id)
+    .where(Assignment.station_id == _STATION, Shift.starts_at > _NOW, Shift.cancelled_at.is_(None))
+    .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
+    .order_by(Shift.starts_at)
+)
+_DECLINED = _OPEN_ANSWERS.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < _WEEK_END)
+_SWAP_OFFERS = _OPEN_ANSWERS.where(
+    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
+)
+
+
+def build_staff_overview(user: User) -> StaffOverview:
     _start, week_end = week_bounds(week_start(local_today()))
-    upcoming = sa.and_(Shift.starts_at > now, Shift.starts_at < week_end, Shift.cancelled_at.is_(None))
-    shifts = list(
-        db.session.scalars(
-            sa.select(Shift).where(Shift.station_id == user.station_id, upcoming).order_by(Shift.starts_at)
-        )
-    )
+    parameters = {"station_id": user.station_id, "now": utcnow(), "week_end": week_end}
+    shifts = list(db.session.scalars(_WEEKS_SHIFTS, parameters))
     taken = taken_counts([shift.id for shift in shifts])
-    open_answers = (
-        sa.select(Assignment)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .where(Assignment.station_id == user.station_id, Shift.starts_at > now, Shift.cancelled_at.is_(None))
-        .options(contains_eager(Assignment.shift), joinedload(Assignment.user))
-        .order_by(Shift.starts_at)
-    )
     return StaffOverview(
         planned=len(shifts),
         unfilled=[shift for shift in shifts if taken.get(shift.id, 0) < shift.capacity],
         taken=taken,
-        declined=list(
-            db.session.scalars(
-                open_answers.where(Assignment.state == AssignmentState.DECLINED, Shift.starts_at < week_end)
-            )
-        ),
-        offers=list(
-            db.session.scalars(
-                open_answers.where(
-                    Assignment.swap_offered_at.is_not(None), Assignment.state == AssignmentState.CONFIRMED
-                )
-            )
-        ),
+        declined=list(db.session.scalars(_DECLINED, parameters)),
+        offers=list(db.session.scalars(_SWAP_OFFERS, parameters)),
     )

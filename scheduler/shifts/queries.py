@@ -81,6 +81,13 @@ def hours_by_person(
     Attended states give service hours (see ``scheduler.reports.hours``), planned ones the
     load the picker shares out. Summed in SQL, one row per person whatever the number of shifts.
     """
+    query = shift_seconds_between(station_id, states, since, until, user_id)
+    return {person: float(seconds) / 3600 for person, seconds in db.session.execute(query)}
+
+
+def shift_seconds_between(station_id, states, since=None, until=None, user_id=None) -> sa.Select:
+    """``shift_seconds_by_person`` of shifts starting in [since, until), of one person if given:
+    values, or bind parameters for a statement built once."""
     query = shift_seconds_by_person(station_id, states)
     if since is not None:
         query = query.where(Shift.starts_at >= since)
@@ -88,7 +95,7 @@ def hours_by_person(
         query = query.where(Shift.starts_at < until)
     if user_id is not None:
         query = query.where(Assignment.user_id == user_id)
-    return {person: float(seconds) / 3600 for person, seconds in db.session.execute(query)}
+    return query
 
 
 def no_show_counts(station_id: int) -> dict[int, int]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from scheduler.database import utcnow
@@ -24,6 +24,7 @@ from scheduler.models import (
     TaskState,
     VisitRecord,
 )
+from scheduler.navigation import built_once_per_request
 
 RECENT_BATCHES = 5
 
@@ -85,48 +86,57 @@ class Dashboard:
         }
 
 
+# Built once: the secretary's /me reads the dashboard at every visit. Parameters: station_id, now.
+_STATION, _NOW = sa.bindparam("station_id"), sa.bindparam("now")
+_PENDING = (
+    sa.select(Task)
+    .where(Task.station_id == _STATION, Task.state.in_(PENDING_STATES))
+    .options(
+        joinedload(Task.beneficiary).joinedload(Beneficiary.building),
+        joinedload(Task.assignee),
+        selectinload(Task.events),
+    )
+    .order_by(Task.starts_at, Task.id)
+)
+_FLAGGED = (
+    sa.select(VisitRecord)
+    .where(
+        VisitRecord.station_id == _STATION,
+        VisitRecord.flagged.is_(True),
+        VisitRecord.handled_at.is_(None),
+    )
+    .options(
+        joinedload(VisitRecord.task).joinedload(Task.beneficiary).joinedload(Beneficiary.building),
+        joinedload(VisitRecord.task).joinedload(Task.assignee),
+    )
+    .order_by(VisitRecord.recorded_at)
+)
+_NOT_VISITED = (
+    sa.select(Beneficiary)
+    .where(
+        Beneficiary.station_id == _STATION,
+        Beneficiary.active.is_(True),
+        Beneficiary.visit_due_at <= _NOW,
+    )
+    .options(joinedload(Beneficiary.building))
+    .order_by(Beneficiary.visit_due_at, Beneficiary.id)
+)
+_RECENT_BATCHES = (
+    sa.select(TaskBatch)
+    .where(TaskBatch.station_id == _STATION)
+    .order_by(TaskBatch.created_at.desc(), TaskBatch.id.desc())
+    .limit(RECENT_BATCHES)
+)
+
+
 def build_dashboard(station_id: int, now: datetime) -> Dashboard:
-    pending = db.session.scalars(
-        sa.select(Task)
-        .where(Task.station_id == station_id, Task.state.in_(PENDING_STATES))
-        .options(
-            joinedload(Task.beneficiary).joinedload(Beneficiary.building),
-            joinedload(Task.assignee),
-            selectinload(Task.events),
-        )
-        .order_by(Task.starts_at, Task.id)
-    ).all()
+    station = {"station_id": station_id}
+    pending = db.session.scalars(_PENDING, station).all()
     day_end = end_of_local_day(now)
     accept_by = now - timedelta(hours=current_app.config["TASK_ACCEPT_WITHIN_HOURS"])
-    flagged = db.session.scalars(
-        sa.select(VisitRecord)
-        .where(
-            VisitRecord.station_id == station_id,
-            VisitRecord.flagged.is_(True),
-            VisitRecord.handled_at.is_(None),
-        )
-        .options(
-            joinedload(VisitRecord.task).joinedload(Task.beneficiary).joinedload(Beneficiary.building),
-            joinedload(VisitRecord.task).joinedload(Task.assignee),
-        )
-        .order_by(VisitRecord.recorded_at)
-    ).all()
-    not_visited = db.session.scalars(
-        sa.select(Beneficiary)
-        .where(
-            Beneficiary.station_id == station_id,
-            Beneficiary.active.is_(True),
-            Beneficiary.visit_due_at <= now,
-        )
-        .options(joinedload(Beneficiary.building))
-        .order_by(Beneficiary.visit_due_at, Beneficiary.id)
-    ).all()
-    batches = db.session.scalars(
-        sa.select(TaskBatch)
-        .where(TaskBatch.station_id == station_id)
-        .order_by(TaskBatch.created_at.desc(), TaskBatch.id.desc())
-        .limit(RECENT_BATCHES)
-    ).all()
+    flagged = db.session.scalars(_FLAGGED, station).all()
+    not_visited = db.session.scalars(_NOT_VISITED, {**station, "now": now}).all()
+    batches = db.session.scalars(_RECENT_BATCHES, station).all()
     return Dashboard(
         now=now,
         today=[task for task in pending if task.starts_at < day_end],
@@ -146,7 +156,6 @@ def build_dashboard(station_id: int, now: datetime) -> Dashboard:
 
 def station_dashboard(station_id: int) -> Dashboard:
     """The dashboard as of now, built once per request: /me's urgent block and its glance both read it."""
-    built = g.setdefault("station_dashboards", {})
-    if station_id not in built:
-        built[station_id] = build_dashboard(station_id, utcnow())
-    return built[station_id]
+    return built_once_per_request(
+        "station_dashboards", station_id, lambda: build_dashboard(station_id, utcnow())
+    )

@@ -56,29 +56,33 @@ def log_contact_shown(user, cards: list[dict]) -> list[dict]:
     return cards
 
 
+# Built once: /me runs them on every visit. Parameters: station_id, user_id.
+_HELD = (
+    sa.select(Task)
+    .where(
+        Task.station_id == sa.bindparam("station_id"),
+        Task.assignee_id == sa.bindparam("user_id"),
+        Task.state.in_(HELD_STATES),
+    )
+    .options(with_resident())
+    .order_by(Task.starts_at, Task.id)
+)
+_CLAIMABLE = (
+    sa.select(Task)
+    .where(
+        Task.station_id == sa.bindparam("station_id"),
+        Task.state == TaskState.OPEN,
+        Task.open_to_claim.is_(True),
+    )
+    .options(with_resident())
+    .order_by(Task.starts_at, Task.id)
+)
+
+
 def my_tasks_section(user) -> dict:
-    held = db.session.scalars(
-        sa.select(Task)
-        .where(
-            Task.station_id == user.station_id,
-            Task.assignee_id == user.id,
-            Task.state.in_(HELD_STATES),
-        )
-        .options(with_resident())
-        .order_by(Task.starts_at, Task.id)
-    ).all()
-    claimable = []
-    if not user.is_staff:
-        claimable = db.session.scalars(
-            sa.select(Task)
-            .where(
-                Task.station_id == user.station_id,
-                Task.state == TaskState.OPEN,
-                Task.open_to_claim.is_(True),
-            )
-            .options(with_resident())
-            .order_by(Task.starts_at, Task.id)
-        ).all()
+    parameters = {"station_id": user.station_id, "user_id": user.id}
+    held = db.session.scalars(_HELD, parameters).all()
+    claimable = [] if user.is_staff else db.session.scalars(_CLAIMABLE, parameters).all()
     if held:
         shows_personal_data()
     return dict(cards=log_contact_shown(user, [card_context(task) for task in held]), claimable=claimable)

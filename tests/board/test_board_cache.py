@@ -49,12 +49,16 @@ def board_people(head, party_member, listed):
     return head, party_member
 
 
-def test_a_cached_board_costs_one_small_query_and_answers_304(client, board_people, count_queries):
+def test_a_cached_board_costs_one_small_query_and_answers_304(
+    client, board_people, count_queries, plain_reads
+):
     etag, _ = page(client)
+    plain_reads.clear()
     with count_queries() as counter:
         again = client.get(BOARD, headers={"If-None-Match": etag})
     assert again.status_code == 304
-    assert counter.count == 1 and "public_version" in counter.statements[0]
+    assert counter.count == 0
+    assert len(plain_reads) == 1 and "public_version" in plain_reads[0]
 
 
 def test_consent_changes_the_board(client, head, listed):

@@ -22,7 +22,11 @@ CONTRAST = """(element) => {
 
 
 def test_making_a_task_on_the_request_page_raises_no_htmx_error(
-    app, live_server, page, make_user, waiting_request  # noqa: F811
+    app,
+    live_server,
+    page,
+    make_user,
+    waiting_request,  # noqa: F811
 ):
     """Catches: the answer carrying #request-counts out of band to a page that has no counts."""
     head = make_user(Role.VOLUNTEER, display_name="王建国", kind=Kind.BUILDING_HEAD, building_id=None)
@@ -85,8 +89,10 @@ def test_hours_page_shows_people_as_cards_on_a_phone(live_server, page, make_use
     assert box["width"] > 200, "the card spans the phone's width"
     month = page.locator("#month").bounding_box()
     assert month["width"] >= 140 and month["height"] >= 44
-    labels = page.locator("tbody tr", has_text="欧阳秀英").locator("td").evaluate_all(
-        "(cells) => cells.map((cell) => getComputedStyle(cell, '::before').content)"
+    labels = (
+        page.locator("tbody tr", has_text="欧阳秀英")
+        .locator("td")
+        .evaluate_all("(cells) => cells.map((cell) => getComputedStyle(cell, '::before').content)")
     )
     assert '"本月出勤（小时）"' in labels, "each figure carries its label on the card"
     assert not has_horizontal_scroll(page)

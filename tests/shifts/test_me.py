@@ -7,6 +7,7 @@ import time_machine
 
 from scheduler.database import utcnow
 from scheduler.models import Assignment, AssignmentState, Role, WaitlistEntry
+from scheduler.shifts import home
 from tests.conftest import form_error
 from tests.shifts.conftest import HTMX, days_from_now, this_week
 
@@ -171,6 +172,15 @@ def test_my_page_costs_the_same_number_of_queries_for_more_shifts(
     with count_queries() as many:
         volunteer_client.get("/me")
     assert many.count == few.count
+
+
+def test_the_staffs_week_overview_is_read_once_for_both_parts_of_my_page(auth, monkeypatch):
+    builds = []
+    build = home.build_staff_overview
+    monkeypatch.setattr(home, "build_staff_overview", lambda user: builds.append(user.id) or build(user))
+    page = auth.login(Role.ADMIN).get("/me").get_data(as_text=True)
+    assert 'id="urgent"' in page and 'id="staff-shifts-title"' in page
+    assert len(builds) == 1
 
 
 def test_shifts_i_could_not_take_are_not_offered(volunteer_client, make_shift, make_user, place):
