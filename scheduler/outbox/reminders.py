@@ -58,23 +58,28 @@ def _my_shifts() -> str:
 
 
 def shift_reminders(now: datetime) -> int:
-    """Tomorrow's shifts once the evening hour has come; every shift starting within a few hours."""
+    """Tomorrow's shifts once the evening hour has come; every shift starting within a few hours.
+
+    A shift soon enough for the second (00:30, seen at 23:30) gets that one alone, not both at once.
+    """
     told = 0
     local = now.astimezone(local_zone())
     config = current_app.config
+    soon = now + timedelta(hours=config["NOTICE_SOON_HOURS"])
     if local.hour >= config["NOTICE_EVENING_HOUR"]:
         tomorrow = datetime.combine(
             local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local_zone()
         )
         for assignment in _assignments(
-            Shift.starts_at >= tomorrow, Shift.starts_at < tomorrow + timedelta(days=1)
+            Shift.starts_at >= tomorrow,
+            Shift.starts_at < tomorrow + timedelta(days=1),
+            Shift.starts_at > soon,
         ):
             shift = assignment.shift
             text = _("Tomorrow: %(title)s, %(time)s.", title=shift.title, time=shift_time(shift))
             told += bool(
                 notify(assignment.user, text, _my_shifts(), messages.shift_tomorrow(shift, assignment))
             )
-    soon = now + timedelta(hours=config["NOTICE_SOON_HOURS"])
     for assignment in _assignments(Shift.starts_at > now, Shift.starts_at <= soon):
         shift = assignment.shift
         text = _("Starting soon: %(title)s, %(time)s.", title=shift.title, time=shift_time(shift))

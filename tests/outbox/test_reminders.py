@@ -73,6 +73,17 @@ def test_shortly_before_the_shift_people_hear_again(app, make_user, make_shift, 
     assert [user_id for user_id, _ in told(app, "shift.soon")] == [volunteer.id]
 
 
+def test_a_shift_just_after_midnight_is_reminded_once_late_in_the_evening(app, make_user, make_shift, place):
+    """At 23:30 a shift at 00:30 is both "tomorrow" and "soon": one reminder, not two at once."""
+    today = datetime.now(SHANGHAI).date()
+    shift = make_shift(starts_at=local(today + timedelta(days=1), time(0, 30)), title="夜间巡楼")
+    volunteer = make_user(Role.VOLUNTEER)
+    place(shift, volunteer)
+    assert run_at(app, local(today, time(23, 30))) == 1
+    assert told(app, "shift.evening") == []
+    assert [user_id for user_id, _ in told(app, "shift.soon")] == [volunteer.id]
+
+
 def test_an_assignment_unanswered_for_a_day_is_asked_again(app, make_user, make_shift, place):
     now = utcnow()
     shift = make_shift(starts_at=now + timedelta(days=3))
