@@ -99,6 +99,36 @@ def test_no_waiting_list_on_a_staff_only_cancelled_or_started_shift(
     assert waiting_on(read, shift) == []
 
 
+@pytest.mark.parametrize(
+    "shift_fields, message",
+    [
+        ({}, "这个班次已满，您可以排队候补。"),
+        ({"cancelled_at": days_from_now(-1)}, "这个班次已取消。"),
+        ({"starts_at": days_from_now(-1)}, "班次已经开始，人员不能再变动。"),
+    ],
+    ids=["open", "cancelled", "started"],
+)
+def test_a_full_shift_offers_the_waiting_list_only_while_it_is_open(
+    make_shift, make_user, place, read, shift_fields, message
+):
+    shift = make_shift(capacity=1, **shift_fields)
+    place(shift, make_user())
+    assert str(refusal(services.sign_up, shift.id, make_user())) == message
+    assert len(read(lambda s: s.scalars(sa.select(Assignment.id)).all())) == 1
+
+
+def test_the_clash_named_is_the_earliest_of_several(make_shift, make_user, place):
+    volunteer = make_user(display_name="李志强")
+    shift = make_shift(starts_at=days_from_now(3), hours=4)
+    later = make_shift(title="午间服务", starts_at=shift.starts_at + timedelta(hours=2))
+    earlier = make_shift(title="早间服务", starts_at=shift.starts_at - timedelta(hours=1))
+    place(later, volunteer)
+    place(earlier, volunteer)
+    assert str(refusal(services.sign_up, shift.id, volunteer)) == (
+        f"李志强 已排在“早间服务”（{shift_time(earlier)}），与这个班次时间冲突。"
+    )
+
+
 def test_waiting_list_refusals_for_the_person(make_shift, make_user, make_station, place, wait, read):
     shift = make_shift(capacity=1, title="周末值班")
     holder, waiting = make_user(display_name="王秀英"), make_user()
