@@ -272,7 +272,9 @@ def test_offering_twice_keeps_the_first_time_and_the_offer_can_be_taken_back(
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         services.offer_swap(assignment.id, volunteer)
     assert assignment_row(read, assignment).swap_offered_at == NOW
-    assert str(refusal(services.withdraw_swap_offer, assignment.id, make_user())) == "这个安排已不存在。"
+    someone_else = make_user()
+    assert str(refusal(services.offer_swap, assignment.id, someone_else)) == "这个安排已不存在。"
+    assert str(refusal(services.withdraw_swap_offer, assignment.id, someone_else)) == "这个安排已不存在。"
     assert assignment_row(read, assignment).swap_offered_at == NOW
     services.withdraw_swap_offer(assignment.id, volunteer)
     assert assignment_row(read, assignment).swap_offered_at is None
