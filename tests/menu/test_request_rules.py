@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
+import time_machine
 
 from scheduler.extensions import db
-from scheduler.models import RequestState, Role, ServiceRequest
+from scheduler.models import Kind, Notice, RequestState, Role, ServiceRequest
 from scheduler.models.requests import REFERENCE_ALPHABET
 from scheduler.requests.services import (
     accept_request,
@@ -13,6 +15,7 @@ from scheduler.requests.services import (
     file_request,
     mark_done,
     mark_scheduled,
+    may_file_for_residents,
     rate_request,
 )
 from scheduler.rules import RuleViolation
@@ -161,3 +164,155 @@ def test_filing_needs_a_phone_unless_filed_for_the_resident(app, station, make_s
         assert refused.value.field == "phone"
         filed = file_request(fresh_service, resident_name="王阿姨", building_id=building.id, filed_by=head)
         assert filed.filed_by_id == head.id
+
+
+# The refusals and records in full ------------------------------------------------------------------
+
+
+def refusal(app, call) -> tuple[str, str | None]:
+    with app.test_request_context(), pytest.raises(RuleViolation) as refused:
+        call()
+    return refused.value.message, refused.value.field
+
+
+def test_filing_refusals_name_the_field_and_the_reason(app, station, make_station, make_service):
+    service = make_service()
+    closed = make_service(requestable=False)
+    own_building = buildings_of(app, station)[0]
+    other_building = buildings_of(app, make_station())[0]
+
+    def filing(service, building_id, phone="13812345678"):
+        return lambda: file_request(
+            db.session.get(type(service), service.id),
+            resident_name="王阿姨",
+            building_id=building_id,
+            phone=phone,
+        )
+
+    assert refusal(app, filing(closed, own_building.id)) == ("这项服务目前不能申请。", None)
+    assert refusal(app, filing(service, other_building.id)) == ("请从列表中选择您住的楼栋。", "building_id")
+    assert refusal(app, filing(service, None)) == ("请从列表中选择您住的楼栋。", "building_id")
+    assert refusal(app, filing(service, own_building.id, phone="")) == (
+        "请填写电话号码，方便驿站给您回电话。",
+        "phone",
+    )
+
+
+def test_a_filed_request_keeps_everything_the_resident_wrote(app, station, make_service):
+    service = make_service()
+    building = buildings_of(app, station)[0]
+    with app.test_request_context():
+        filed_id = file_request(
+            db.session.get(type(service), service.id),
+            resident_name="王阿姨",
+            building_id=building.id,
+            unit_room="2单元301",
+            phone="13812345678",
+            preferred_time="周六上午",
+            details="腿脚不便",
+        ).id
+    stored = load(app, ServiceRequest, filed_id)
+    assert (
+        stored.station_id,
+        stored.service_id,
+        stored.resident_name,
+        stored.building_id,
+        stored.unit_room,
+        stored.phone,
+        stored.preferred_time,
+        stored.details,
+        stored.filed_by_id,
+        stored.state,
+    ) == (
+        station.id,
+        service.id,
+        "王阿姨",
+        building.id,
+        "2单元301",
+        "13812345678",
+        "周六上午",
+        "腿脚不便",
+        None,
+        NEW,
+    )
+
+
+@pytest.mark.parametrize("start, label", [(DONE, "已完成"), (DECLINED, "已婉拒")], ids=["done", "declined"])
+def test_a_change_of_a_closed_request_names_its_state(app, make_service, make_request, staff, start, label):
+    service_request = make_request(make_service(), state=start)
+    message, field = refusal(
+        app, lambda: accept_request(db.session.get(ServiceRequest, service_request.id), staff)
+    )
+    assert (message, field) == (f"这项请求已经是“{label}”状态，页面已显示最新状态。", None)
+
+
+def test_each_change_records_its_time_and_the_reason_given(app, make_service, make_request, staff):
+    accepted, done, declined = (make_request(make_service()) for _ in range(3))
+    with time_machine.travel(WHEN, tick=False):
+        change(app, accepted.id, "accept", staff)
+        change(app, done.id, "done", staff)
+        with app.test_request_context():
+            decline_request(db.session.get(ServiceRequest, declined.id), "  人手不够 ", staff)
+    assert load(app, ServiceRequest, accepted.id).accepted_at == WHEN
+    assert load(app, ServiceRequest, done.id).done_at == WHEN
+    stored = load(app, ServiceRequest, declined.id)
+    assert (stored.declined_at, stored.decline_reason, stored.handled_by_id) == (WHEN, "人手不够", staff.id)
+
+
+def test_a_declined_request_needs_a_reason_the_resident_reads(app, make_service, make_request, staff):
+    service_request = make_request(make_service())
+    assert refusal(
+        app, lambda: decline_request(db.session.get(ServiceRequest, service_request.id), "  ", staff)
+    ) == ("请写明原因，居民会看到。", "reason")
+
+
+def test_the_filer_hears_each_change_with_the_follow_up_link_but_not_of_their_own(
+    app, make_service, make_request, make_user, staff
+):
+    head = make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD)
+    service = make_service(title="代配药")
+    service_request = make_request(service, filed_by_id=head.id)
+    change(app, service_request.id, "accept", staff)
+    with app.app_context():
+        notices = db.session.scalars(sa.select(Notice).where(Notice.user_id == head.id)).all()
+        assert [(notice.text, notice.link) for notice in notices] == [
+            (
+                f"您代办的请求 {service_request.reference}（代配药）现在的状态：已受理。",
+                f"/r/{service_request.follow_token}",
+            )
+        ]
+    change(app, service_request.id, "done", head)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Notice.id)).where(Notice.user_id == head.id)) == 1
+
+
+def test_rating_refusals_say_why(app, make_service, make_request):
+    not_done = make_request(make_service())
+    rated = make_request(make_service(), state=DONE, rating=4)
+    done = make_request(make_service(), state=DONE)
+
+    def rate(request, stars):
+        return lambda: rate_request(db.session.get(ServiceRequest, request.id), stars)
+
+    assert refusal(app, rate(not_done, 5)) == ("服务完成后才能评价。", None)
+    assert refusal(app, rate(rated, 5)) == ("您已经评价过了，谢谢！", None)
+    assert refusal(app, rate(done, 6)) == ("请选择 1 到 5 颗星。", "rating")
+    with time_machine.travel(WHEN, tick=False), app.test_request_context():
+        rate_request(db.session.get(ServiceRequest, done.id), 5, "  很及时 ")
+    stored = load(app, ServiceRequest, done.id)
+    assert (stored.rating, stored.rating_comment, stored.rated_at) == (5, "很及时", WHEN)
+
+
+@pytest.mark.parametrize(
+    "role, kind, may",
+    [
+        (Role.ADMIN, None, True),
+        (Role.COORDINATOR, None, True),
+        (Role.VOLUNTEER, Kind.BUILDING_HEAD, True),
+        (Role.VOLUNTEER, Kind.RESIDENT_VOLUNTEER, False),
+        (Role.SUPERADMIN, None, False),
+    ],
+)
+def test_who_may_file_for_a_resident(app, make_user, role, kind, may):
+    person = make_user(role, kind=kind)
+    assert may_file_for_residents(person) is may

@@ -17,6 +17,7 @@ from scheduler.models import (
     TaskKind,
     TaskState,
 )
+from scheduler.rules import RuleViolation
 from tests.conftest import form_error
 from tests.forms import submit_form
 from tests.menu.conftest import buildings_of, count_rows, load
@@ -319,3 +320,26 @@ def test_the_task_page_links_back_to_the_request(
     html = admin_client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "居民请求" in html and f'href="/requests/{service_request.id}"' in html
     assert service_request.reference in html
+
+
+def test_a_task_from_a_request_is_for_the_staff_to_dispatch_not_open_to_anyone(
+    app, coordinator_client, medicine, make_request
+):
+    service_request = make_request(medicine)
+    coordinator_client.post(f"/requests/{service_request.id}/task", data=task_form())
+    assert task_of(app, service_request.id).open_to_claim is False
+
+
+def test_only_the_stations_staff_make_a_task_of_a_request_even_called_directly(
+    app, medicine, make_request, make_user, make_station, make_request_task
+):
+    """The route lets staff only; the rule refuses anyone else too, should another caller appear."""
+    service_request = make_request(medicine)
+    for person in (
+        make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD),
+        make_user(Role.ADMIN, station=make_station()),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            make_request_task(service_request, person)
+        assert (refused.value.message, refused.value.field) == ("只有驿站工作人员可以执行此操作。", None)
+    assert count_rows(app, Task) == 0

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from scheduler.models import AssignmentState, Notice, Role, Shift, ShiftKind
+from scheduler.models import Assignment, AssignmentState, Notice, Role, Shift, ShiftKind
 from scheduler.rules import RuleViolation
 from scheduler.shifts import planning
 from scheduler.shifts.planning import ShiftDetails
@@ -117,6 +117,22 @@ def test_change_this_and_later_keeps_each_day(station, read):
         s.starts_at.astimezone(SHANGHAI).date() for s in (first, second, third)
     ]
     assert [s.capacity for s in shifts] == [2, 3, 3]
+
+
+def test_more_places_on_this_and_later_shifts_go_to_each_ones_waiting_list(
+    station, make_user, place, wait, read
+):
+    _first, second, third = series_from_tomorrow(station)
+    waiting = {}
+    for shift in (second, third):
+        for _ in range(2):
+            place(shift, make_user())
+        waiting[shift.id] = make_user()
+        wait(shift, waiting[shift.id])
+    day, details = details_of(second, capacity=3)
+    planning.update_shift(second.id, day, details, later_too=True)
+    on_shift = read(lambda s: set(s.execute(sa.select(Assignment.shift_id, Assignment.user_id)).all()))
+    assert {(shift_id, user.id) for shift_id, user in waiting.items()} <= on_shift
 
 
 def test_change_only_one_may_move_it_to_another_day(station, read):
