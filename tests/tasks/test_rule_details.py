@@ -131,6 +131,14 @@ def test_someone_else_declining_must_be_staff(make_task, make_user, refused, act
     )
 
 
+def test_reopening_records_who_put_the_task_back(make_task, make_user, act, app, station_admin):
+    holder = make_user()
+    task = make_task(TaskState.DECLINED, holder)
+    assert act("reopen", task, station_admin) == TaskState.OPEN
+    actor, _assignee, from_state, to_state, _note = history(app, task)[-1]
+    assert (actor, from_state, to_state) == (station_admin.id, TaskState.DECLINED, TaskState.OPEN)
+
+
 @pytest.mark.parametrize("who", ["other station", "inactive", "superadmin"])
 def test_a_task_goes_only_to_an_active_member_of_the_station(
     make_task, make_user, make_station, refused, station_admin, who
