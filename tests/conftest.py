@@ -270,6 +270,9 @@ def drop_tables(app):
     drop()
     with app.app_context():
         db.create_all()
+        # Migrating switches SQLite's foreign keys off and on per connection; the shared app's
+        # next tests start on new connections, set up as every connection is (ON DELETE works).
+        db.engine.dispose()
 
 
 def persist(app, *records):
