@@ -96,6 +96,20 @@ class ShiftSeries(StationScoped, db.Model):
         return [int(day) for day in self.weekdays.split(",") if day]
 
 
+# What a shift's plan holds besides its times: what a form sets and a copy carries over.
+PLAN_FIELDS = (
+    "kind",
+    "title",
+    "location",
+    "capacity",
+    "self_signup",
+    "notes",
+    "service_id",
+    "needs_tag_id",
+    "needs_tag_count",
+)
+
+
 class Shift(StationScoped, db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"capacity BETWEEN {MIN_CAPACITY} AND {MAX_CAPACITY}", name="capacity_range"),
@@ -148,22 +162,22 @@ class Shift(StationScoped, db.Model):
     def hours(self) -> float:
         return self.duration.total_seconds() / 3600
 
-    def planned_again(self, starts_at: datetime, ends_at: datetime) -> "Shift":
-        """The same shift at other times (copying a week forward): its plan, none of its people."""
-        return Shift(
-            station_id=self.station_id,
-            kind=self.kind,
-            title=self.title,
-            location=self.location,
+    @classmethod
+    def planned_like(
+        cls, plan, station_id: int, starts_at: datetime, ends_at: datetime, series_id: int | None = None
+    ) -> "Shift":
+        """A new shift with ``plan``'s details (a shift or a form's ShiftDetails), none of its people."""
+        return cls(
+            station_id=station_id,
+            series_id=series_id,
             starts_at=starts_at,
             ends_at=ends_at,
-            capacity=self.capacity,
-            self_signup=self.self_signup,
-            notes=self.notes,
-            service_id=self.service_id,
-            needs_tag_id=self.needs_tag_id,
-            needs_tag_count=self.needs_tag_count,
+            **{name: getattr(plan, name) for name in PLAN_FIELDS},
         )
+
+    def planned_again(self, starts_at: datetime, ends_at: datetime) -> "Shift":
+        """The same shift at other times (copying a week forward): its plan, none of its people."""
+        return Shift.planned_like(self, self.station_id, starts_at, ends_at)
 
     def has_started(self, now: datetime | None = None) -> bool:
         return self.starts_at <= (now or utcnow())

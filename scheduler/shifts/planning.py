@@ -87,21 +87,7 @@ class ShiftDetails:
 
     def new_shift(self, station_id: int, day: date, series_id: int | None = None) -> Shift:
         starts_at, ends_at = local_span(day, self.start, self.end)
-        return Shift(
-            station_id=station_id,
-            series_id=series_id,
-            kind=self.kind,
-            title=self.title,
-            location=self.location,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            capacity=self.capacity,
-            self_signup=self.self_signup,
-            notes=self.notes,
-            service_id=self.service_id,
-            needs_tag_id=self.needs_tag_id,
-            needs_tag_count=self.needs_tag_count,
-        )
+        return Shift.planned_like(self, station_id, starts_at, ends_at, series_id)
 
 
 def create_shift(station_id: int, day: date, details: ShiftDetails) -> Shift:
