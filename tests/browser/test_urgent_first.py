@@ -4,10 +4,11 @@ long lists, which fold ("还有 8 条") with or without JavaScript."""
 # The factories are fixtures of other test packages, imported here; test arguments name them.
 # ruff: noqa: F811
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
@@ -23,11 +24,20 @@ from scheduler.models import (
 from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
 from tests.conftest import TEST_PASSWORD, persist
 from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
-from tests.shifts.conftest import make_shift  # noqa: F401
+from tests.shifts.conftest import SHANGHAI, make_shift  # noqa: F401
 
 
 @pytest.fixture
-def busy_station(app, station, make_user, make_shift, make_task):
+def morning():
+    """Today at 10:00 in Shanghai: "today's shifts" starting in 5 minutes need the day not to
+    end first (at 23:57 they fell on tomorrow)."""
+    today = datetime.now(SHANGHAI).date()
+    with time_machine.travel(datetime.combine(today, time(10), tzinfo=SHANGHAI), tick=True):
+        yield
+
+
+@pytest.fixture
+def busy_station(morning, app, station, make_user, make_shift, make_task):
     """Eleven of today's shifts still missing people, four new requests, a flag and a declined task."""
     soon = utcnow() + timedelta(minutes=5)
     for number in range(11):
