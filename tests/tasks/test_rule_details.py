@@ -78,7 +78,8 @@ def history(app, task) -> list[tuple]:
 
 def notices_of(app, person) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(Notice.text).where(Notice.user_id == person.id)))
+        statement = sa.select(Notice.text).where(Notice.user_id == person.id).order_by(Notice.id)
+        return list(db.session.scalars(statement))
 
 
 def summary(app, task) -> str:

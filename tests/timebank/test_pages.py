@@ -85,7 +85,9 @@ def test_redeeming_through_the_form(coordinator_client, credit, make_user, read)
     )
     assert done.status_code == 302
     entries = read(
-        lambda s: s.execute(sa.select(CreditEntry.kind, CreditEntry.hundredths, CreditEntry.note)).all()
+        lambda s: s.execute(
+            sa.select(CreditEntry.kind, CreditEntry.hundredths, CreditEntry.note).order_by(CreditEntry.id)
+        ).all()
     )
     assert entries[-1] == (EntryKind.REDEEM, -150, "理发")
 
