@@ -288,6 +288,13 @@ def attach_files(form: Form, files: dict[str, tuple[bytes, str]]) -> list[tuple[
 
 
 HX_HEADERS_TOKEN = re.compile(r"""hx-headers='\{"X-CSRFToken": "([^"]+)"\}'""")
+# A CSRF token (itsdangerous: payload.timestamp.signature): two renders of one page differ in it
+# whenever a second has passed between them.
+CSRF_TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+
+
+def without_csrf_tokens(html: str) -> str:
+    return CSRF_TOKEN.sub("", html)
 
 
 def page_csrf_header(html: str) -> str:

@@ -8,18 +8,24 @@ pages, sign-in, ``/me``), 24×24 px elsewhere (WCAG 2.2 "target size (minimum)")
 
 How it stays out of the app: the check is an init script (Playwright injects it through
 the DevTools protocol, so the app's ``script-src 'self'`` policy stays as in production).
-A navigation that starts while a check runs waits until the check is done, so a quick
+A test's navigations, clicks and key presses wait until the check of the page is done
+(and a navigation that starts while a check runs anyway is held until then), so a quick
 test cannot leave a page unchecked. A page opened without JavaScript cannot run axe
 (timers never fire), so its HTML, scripts removed, is checked in a twin page with
 JavaScript on, styles and viewport alike.
 """
 
+import functools
 import hashlib
 import re
+import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator
+
+from tests.forms import without_csrf_tokens
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE = (VENDOR / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
@@ -38,16 +44,18 @@ NOT_STATIC = re.compile(r"^(?!.*/static/)")
 SNAPSHOT = (
     "[innerWidth, innerHeight, matchMedia('print').matches, document.documentElement.outerHTML].join('\\n')"
 )
-# A CSRF token (itsdangerous: payload.timestamp.signature) differs on every page load.
-CSRF_TOKEN = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+# What a test does to a page that may take it elsewhere; each waits for the check of the page.
+ACTIONS = ("click", "dblclick", "tap", "press", "check", "uncheck", "set_checked", "select_option")
 # Pages this test process has checked and found clean, by ``page_key``. The same page again
 # (the sign-in page of nearly every test) gives the same findings: axe runs once for it.
 CLEAN_PAGES: set[str] = set()
+# The gate of each page under test, for the actions of its locators.
+GATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def page_key(url: str, seen: str) -> str:
     address = urlsplit(url)
-    digest = hashlib.blake2b(CSRF_TOKEN.sub("", seen).encode(), digest_size=16)
+    digest = hashlib.blake2b(without_csrf_tokens(seen).encode(), digest_size=16)
     digest.update(f"{address.path}?{address.query}".encode())
     return digest.hexdigest()
 
@@ -80,6 +88,25 @@ def problems_in(found: dict, moment: str) -> list[str]:
     return problems
 
 
+def after_the_check(action, gate_of):
+    """``action`` (a click, a key press…) first waits for the check of the page it acts on.
+
+    Holding the navigation it starts until the check ends, instead, can stall both: Chromium
+    stops evaluating in a page whose browser-side navigation has begun (seen as a click's 30 s
+    timeout on a busy machine). Waiting before the action keeps the two apart; holding stays
+    for what starts between the wait and the action.
+    """
+
+    @functools.wraps(action)
+    def act_when_checked(*args, **kwargs):
+        gate = gate_of(args)
+        if gate is not None:
+            gate.wait_until_loaded_and_checked()
+        return action(*args, **kwargs)
+
+    return act_when_checked
+
+
 class AccessibilityGate:
     """Watches one page; ``problems`` lists what the checks found, in the order found."""
 
@@ -87,6 +114,8 @@ class AccessibilityGate:
         self.page = page
         self.javascript = javascript
         self.twin_context = twin_context
+        self.twin = None
+        self.twin_document = ("", "")
         self.problems: list[str] = []
         self.busy = False
         self.test_navigates = False
@@ -96,19 +125,17 @@ class AccessibilityGate:
         page.expose_function("__accessibilitySwapped", self._swapped)
         page.route(NOT_STATIC, self._hold_navigation_while_busy)
         page.on("load", self._loaded)
+        GATES[page] = self
         for name in ("goto", "reload", "go_back", "go_forward"):
             setattr(page, name, self._after_the_check(getattr(page, name)))
+        for name in ACTIONS:
+            setattr(page, name, after_the_check(getattr(page, name), lambda args: self))
 
     def _after_the_check(self, navigate):
-        """A navigation the test asks for waits for the check of the page it leaves.
-
-        (Holding its request, as for a click, would stall the check: Chromium stops evaluating
-        in a page whose browser-side navigation has begun.)
-        """
+        """A navigation the test asks for waits for the check of the page it leaves."""
 
         def navigate_when_checked(*args, **kwargs):
-            self.page.wait_for_load_state("load")  # its "load" handler has started the check
-            self.wait_until_checked()
+            self.wait_until_loaded_and_checked()
             self.test_navigates = True
             try:
                 return navigate(*args, **kwargs)
@@ -167,17 +194,28 @@ class AccessibilityGate:
         self.problems += problems
 
     def _check_twin(self, url: str, html: str) -> dict:
-        twin = self.twin_context.new_page()
-        try:
-            document = url.split("#")[0]
-            twin.route(
-                re.compile("^" + re.escape(document) + "(#.*)?$"),
-                lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"),
-            )
-            twin.goto(url)
-            return twin.evaluate("__accessibilityCheck()")
-        finally:
-            twin.close()
+        """Check ``html`` at ``url`` in this gate's twin page: one page for all its checks, as a
+        new page costs a second or more on a busy machine (a renderer to start)."""
+        if self.twin is None:
+            self.twin = self.twin_context.new_page()
+            self.twin.route(NOT_STATIC, self._serve_to_twin)
+        document = url.split("#")[0]
+        if self.twin.url.split("#")[0] == document:
+            self.twin.goto("about:blank")  # else a new fragment alone would keep the old HTML
+        self.twin_document = (document, html)
+        self.twin.goto(url)
+        return self.twin.evaluate("__accessibilityCheck()")
+
+    def _serve_to_twin(self, route) -> None:
+        document, html = self.twin_document
+        if route.request.url.split("#")[0] == document:
+            route.fulfill(body=html, content_type="text/html; charset=utf-8")
+        else:
+            route.fallback()
+
+    def wait_until_loaded_and_checked(self) -> None:
+        self.page.wait_for_load_state("load")  # its "load" handler has started the check
+        self.wait_until_checked()
 
     def wait_until_checked(self) -> None:
         for _ in range(100):
@@ -191,3 +229,7 @@ class AccessibilityGate:
             "(WCAG 2.2 AA through axe-core, and tap target sizes at 360 px). Fix the app "
             "(templates/, static/css/app.css), not the gate:\n\n" + "\n\n".join(self.problems)
         )
+
+
+for _name in ACTIONS:
+    setattr(Locator, _name, after_the_check(getattr(Locator, _name), lambda args: GATES.get(args[0].page)))
