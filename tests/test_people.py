@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Building, Invitation, Kind, Role, Station, User
+from scheduler.people.services import create_invited_account
+from scheduler.rules import RuleViolation
 from tests.conftest import TEST_PASSWORD, form_error
 from tests.forms import answer_yes, form_on, submit_form
 
@@ -127,7 +129,8 @@ def test_superadmin_creates_a_station_with_buildings_and_an_admin(app, superadmi
     assert response.status_code == 302
     with app.app_context():
         station = db.session.scalar(sa.select(Station).where(Station.slug == "xingfuli"))
-        assert [b.name for b in station.buildings] == [f"{n}号楼" for n in range(1, 7)]
+        assert [(b.name, b.sort_order) for b in station.buildings] == [(f"{n}号楼", n) for n in range(1, 7)]
+        assert station.community == "幸福社区"
         assert station.active, "the station form shows 'open to the public' ticked"
         station_id = station.id
     response = submit_form(
@@ -142,14 +145,20 @@ def test_superadmin_creates_a_station_with_buildings_and_an_admin(app, superadmi
     assert "xfl-admin" in superadmin_client.get("/people/stations").get_data(as_text=True)
 
 
-def test_station_short_name_must_be_unique(superadmin_client, station):
+def test_station_short_name_must_be_unique(app, superadmin_client, station, make_station):
     response = submit_form(
         superadmin_client,
         "/people/stations/new",
         {"name": "重名", "slug": station.slug, "building_count": "2"},
     )
     assert response.status_code == 422
-    assert "简称" in form_error(response.get_data(as_text=True), "slug")
+    assert "其他驿站已使用这个简称。" in form_error(response.get_data(as_text=True), "slug")
+    other = make_station("幸福里驿站")
+    response = submit_form(superadmin_client, f"/people/stations/{other.id}/edit", {"slug": station.slug})
+    assert response.status_code == 422
+    assert "其他驿站已使用这个简称。" in form_error(response.get_data(as_text=True), "slug")
+    with app.app_context():
+        assert db.session.get(Station, other.id).slug == other.slug
 
 
 def test_admin_keeps_their_station_details(app, admin_client, station):
@@ -313,3 +322,69 @@ def test_station_list_marks_and_filters_switched_off_administrators(superadmin_c
 def test_the_role_of_a_new_account_starts_at_volunteer(admin_client):
     role = form_on(admin_client, "/people/new").named("role")[0]
     assert [value for value, selected in role.options if selected] == ["volunteer"]
+
+
+# The account rules of the service itself (the forms offer no way to break them) ---------
+
+
+def first_building_id(app, station: Station) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Building.id).where(Building.station_id == station.id).order_by(Building.sort_order)
+        )
+
+
+def invite(app, issued_by: User | None = None, **fields) -> User:
+    """``create_invited_account`` as a route calls it; the new account, reloaded and detached."""
+    account = {"username": "newcomer", "display_name": "新人", "role": Role.VOLUNTEER, **fields}
+    with app.test_request_context():
+        issuer = db.session.get(User, issued_by.id) if issued_by else None
+        user, _link = create_invited_account(issued_by=issuer, **account)
+        user_id = user.id
+        db.session.remove()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        db.session.expunge(user)
+    return user
+
+
+def refused_account(app, **fields) -> tuple[str, str | None]:
+    """The refusal's (message, field); no account is written."""
+    with pytest.raises(RuleViolation) as refusal:
+        invite(app, **fields)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.username == "newcomer")) is None
+    return refusal.value.message, refusal.value.field
+
+
+@pytest.mark.parametrize(
+    "role, in_a_station, message",
+    [
+        (Role.SUPERADMIN, True, "街道管理员不属于任何驿站。"),
+        (Role.ADMIN, False, "请为这个账号选择驿站。"),
+    ],
+)
+def test_a_street_office_administrator_belongs_to_no_station_and_everyone_else_to_one(
+    app, station, role, in_a_station, message
+):
+    station_id = station.id if in_a_station else None
+    assert refused_account(app, station_id=station_id, role=role) == (message, "role")
+
+
+def test_an_account_cannot_live_in_another_stations_building(app, station, make_station):
+    elsewhere = first_building_id(app, make_station("幸福里驿站"))
+    assert refused_account(app, station_id=station.id, building_id=elsewhere) == (
+        "请选择本驿站的楼栋。",
+        "building_id",
+    )
+
+
+def test_an_invited_account_keeps_its_building_has_no_phone_and_names_who_invited(app, station, make_user):
+    secretary = make_user(Role.ADMIN)
+    building_id = first_building_id(app, station)
+    user = invite(app, issued_by=secretary, station_id=station.id, building_id=building_id)
+    assert (user.station_id, user.building_id, user.phone, user.active) == (station.id, building_id, "", True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Invitation.issued_by_id).where(Invitation.user_id == user.id)) == (
+            secretary.id
+        )

@@ -208,6 +208,20 @@ def test_only_an_empty_category_can_be_removed(app, coordinator_client, make_cat
 # Services --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("orders_before, new_order", [((), 1), ((1, 2), 3)])
+def test_a_new_service_goes_last_in_its_own_category(
+    app, coordinator_client, make_category, make_service, orders_before, new_order
+):
+    care, everyday = make_category("关爱老人"), make_category("便民服务")
+    make_service("水电小修", everyday, sort_order=7)
+    for order in orders_before:
+        make_service(f"服务{order}", care, sort_order=order)
+    coordinator_client.post("/menu/services/new", data=service_form(care.id, title="新服务"))
+    with app.app_context():
+        assert db.session.scalar(sa.select(Service.sort_order).where(Service.title == "新服务")) == new_order
+    assert titles_in_order(app, care.id)[-1] == "新服务"
+
+
 def test_create_a_service(app, coordinator_client, station, make_category):
     category = make_category("关爱老人")
     response = coordinator_client.post("/menu/services/new", data=service_form(category.id))
