@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
+from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
 from scheduler.models import Kind, Notice, RequestState, Role, ServiceRequest
-from scheduler.models.requests import REFERENCE_ALPHABET
+from scheduler.models.requests import REFERENCE_ALPHABET, new_reference
+from scheduler.requests import services
 from scheduler.requests.services import (
+    REFERENCE_ATTEMPTS,
     accept_request,
     decline_request,
     file_request,
@@ -19,7 +22,7 @@ from scheduler.requests.services import (
     rate_request,
 )
 from scheduler.rules import RuleViolation
-from tests.menu.conftest import buildings_of, load
+from tests.menu.conftest import buildings_of, count_rows, load
 
 NEW, ACCEPTED, SCHEDULED, DONE, DECLINED = (
     RequestState.NEW,
@@ -153,6 +156,50 @@ def test_filing_gives_a_readable_reference_and_a_secret_token(app, station, make
         assert len(references) == 20
 
 
+@pytest.fixture
+def colliding_references(app, make_service, make_request, monkeypatch):
+    """``colliding_references(n)``: the first ``n`` new references are taken; returns the references tried."""
+
+    def collide(times: int) -> list[str]:
+        taken = make_request(make_service()).reference
+        tried = []
+
+        def next_reference():
+            assert len(tried) < REFERENCE_ATTEMPTS, "no more tries than REFERENCE_ATTEMPTS"
+            tried.append(taken if len(tried) < times else new_reference())
+            return tried[-1]
+
+        monkeypatch.setattr(services, "new_reference", next_reference)
+        return tried
+
+    return collide
+
+
+def filing_with_a_phone(app, station, service):
+    building = buildings_of(app, station)[0]
+    with app.test_request_context():
+        return file_request(
+            db.session.get(type(service), service.id),
+            resident_name="王阿姨",
+            building_id=building.id,
+            phone="13812345678",
+        ).reference
+
+
+def test_a_taken_reference_is_replaced_by_a_fresh_one(app, station, make_service, colliding_references):
+    tried = colliding_references(REFERENCE_ATTEMPTS - 1)
+    assert filing_with_a_phone(app, station, make_service()) == tried[-1] != tried[0]
+    assert len(tried) == REFERENCE_ATTEMPTS
+
+
+def test_filing_gives_up_after_the_last_taken_reference(app, station, make_service, colliding_references):
+    tried = colliding_references(REFERENCE_ATTEMPTS)
+    with pytest.raises(IntegrityError):
+        filing_with_a_phone(app, station, make_service())
+    assert len(tried) == REFERENCE_ATTEMPTS
+    assert count_rows(app, ServiceRequest) == 1
+
+
 def test_filing_needs_a_phone_unless_filed_for_the_resident(app, station, make_service, make_user):
     service = make_service()
     building = buildings_of(app, station)[0]
@@ -164,6 +211,7 @@ def test_filing_needs_a_phone_unless_filed_for_the_resident(app, station, make_s
         assert refused.value.field == "phone"
         filed = file_request(fresh_service, resident_name="王阿姨", building_id=building.id, filed_by=head)
         assert filed.filed_by_id == head.id
+        assert (filed.unit_room, filed.phone, filed.preferred_time, filed.details) == ("", "", "", "")
 
 
 # The refusals and records in full ------------------------------------------------------------------
@@ -284,6 +332,13 @@ def test_the_filer_hears_each_change_with_the_follow_up_link_but_not_of_their_ow
     change(app, service_request.id, "done", head)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Notice.id)).where(Notice.user_id == head.id)) == 1
+
+
+def test_a_rating_without_a_comment_keeps_no_comment(app, make_service, make_request):
+    done = make_request(make_service(), state=DONE)
+    with app.test_request_context():
+        rate_request(db.session.get(ServiceRequest, done.id), 4)
+    assert load(app, ServiceRequest, done.id).rating_comment == ""
 
 
 def test_rating_refusals_say_why(app, make_service, make_request):

@@ -117,6 +117,21 @@ def test_staff_cannot_close_a_request_whose_task_is_under_way(
     assert load(app, ServiceRequest, service_request.id).state == RequestState.SCHEDULED
 
 
+def test_a_request_its_task_closed_names_its_state_while_another_task_is_under_way(
+    app, coordinator_client, medicine, make_request, make_request_task, station_admin, volunteer
+):
+    done, other = make_request(medicine), make_request(medicine)
+    task = make_request_task(done, station_admin, assignee=volunteer)
+    make_request_task(other, station_admin)
+    move(app, task, lambda t: services.accept(t, as_user(volunteer)))
+    move(app, task, lambda t: services.complete(t, as_user(volunteer), Checklist(Health.GOOD), "好", 10))
+    declined = coordinator_client.post(
+        f"/requests/{done.id}/decline", data={f"decline-{done.id}-reason": "不做了"}, headers=HTMX
+    )
+    assert declined.status_code == 409
+    assert "这项请求已经是“已完成”状态，页面已显示最新状态。" in declined.get_data(as_text=True)
+
+
 def test_the_building_head_who_filed_it_hears_when_it_is_done(
     app, auth, station, medicine, make_request_task, station_admin, volunteer
 ):

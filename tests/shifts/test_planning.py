@@ -193,6 +193,16 @@ def test_cancel_this_and_later_tells_the_people_on_them(station, make_user, plac
     assert texts(declined) == []
 
 
+def test_a_cancelled_series_tells_people_in_the_order_they_took_their_places(station, make_user, place, read):
+    first, second = series_from_tomorrow(station, weeks=2)
+    on_second, on_first = make_user(), make_user()
+    place(second, on_second)
+    place(first, on_first)
+    planning.cancel_shift(first.id, later_too=True)
+    told = read(lambda s: list(s.scalars(sa.select(Notice.user_id).order_by(Notice.id))))
+    assert told == [on_second.id, on_first.id]
+
+
 def test_copy_week_fills_next_weeks_series_and_creates_missing_shifts(
     station, make_shift, make_user, place, read
 ):

@@ -15,7 +15,8 @@ import time_machine
 from scheduler.database import utcnow
 from scheduler.models import Assignment, AssignmentState, Delivery, Notice, Role, WaitlistEntry
 from scheduler.rules import RuleViolation
-from scheduler.shifts import services
+from scheduler.shifts import attendance, services
+from scheduler.shifts.attendance import attendance_changed
 from scheduler.shifts.formatting import shift_time
 from scheduler.shifts.planning import update_shift
 from tests.shifts.conftest import days_from_now, details_of
@@ -449,3 +450,47 @@ def test_no_promotion_onto_a_started_or_cancelled_shift(
     services.remove_assignment(assignment.id, by=make_user(Role.ADMIN))
     assert read(lambda s: list(s.scalars(sa.select(Assignment).where(Assignment.shift_id == shift.id)))) == []
     assert waiting_on(read, shift) == [waiting.id]
+
+
+def test_a_place_freed_by_a_removal_goes_confirmed_to_the_first_waiting(
+    frozen, make_shift, make_user, place, wait, read
+):
+    shift = make_shift(capacity=1, starts_at=days_from_now(3))
+    removed, waiting = place(shift, make_user()), make_user()
+    wait(shift, waiting)
+    services.remove_assignment(removed.id, by=make_user(Role.ADMIN))
+    row = read(lambda s: s.scalars(sa.select(Assignment).where(Assignment.shift_id == shift.id)).one())
+    assert (row.user_id, row.state, row.responded_at) == (waiting.id, AssignmentState.CONFIRMED, frozen)
+
+
+# Attendance ---------------------------------------------------------------------------------------
+
+
+def test_no_attendance_on_a_cancelled_shift(make_shift, make_user):
+    shift = make_shift(starts_at=days_from_now(-1), cancelled_at=days_from_now(-1))
+    refused = refusal(attendance.set_attendance, shift.id, set(), make_user(Role.ADMIN))
+    assert (refused.message, refused.field) == ("这个班次已取消。", None)
+
+
+def test_a_correction_without_a_reason_is_refused_at_the_reason(make_shift, make_user, place, read):
+    shift = make_shift(starts_at=days_from_now(-1))
+    came = place(shift, make_user(), AssignmentState.ATTENDED)
+    refused = refusal(attendance.set_attendance, shift.id, set(), make_user(Role.ADMIN))
+    assert (refused.message, refused.field) == ("出勤已登记过。请写明更改原因，更改记录会保留。", "reason")
+    assert assignment_row(read, came).state == AssignmentState.ATTENDED
+
+
+def test_checking_in_one_person_changes_only_them_and_announces_who_did_it(
+    make_shift, make_user, place, read
+):
+    shift, staff = make_shift(starts_at=days_from_now(-1)), make_user(Role.COORDINATOR)
+    first, checked_in = place(shift, make_user()), place(shift, make_user())
+    heard = []
+
+    def listen(sender, by, changes):
+        heard.append((sender.id, by.id, [(c.assignment.id, c.to_state) for c in changes]))
+
+    with attendance_changed.connected_to(listen):
+        attendance.set_attendance(shift.id, {checked_in.user_id}, staff, judged_user_ids={checked_in.user_id})
+    assert heard == [(shift.id, staff.id, [(checked_in.id, AssignmentState.ATTENDED)])]
+    assert assignment_row(read, first).state == AssignmentState.CONFIRMED
