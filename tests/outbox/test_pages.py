@@ -2,9 +2,11 @@
 
 import logging
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import (
     Channel,
@@ -107,6 +109,29 @@ def test_a_failed_test_says_why_and_is_not_retried_later(
     assert delivery.state == DeliveryState.FAILED
 
 
+def test_the_webhook_test_message_names_the_secretary_and_links_to_her_page(
+    app, station, admin_client, peer, set_channels
+):
+    set_channels(station, webhook_url=f"{peer.url}/sms")
+    submit_form(admin_client, STATION_PAGE, {"channel": "webhook"}, form="/notices/station/test")
+    [request] = peer.received
+    assert request.json["link"] == "http://station.test/me"
+    assert request.json["recipient"] == {"name": admin_client.user.display_name, "mobile": ""}
+
+
+def test_a_test_message_leaves_the_rest_of_the_queue_alone(
+    app, station, admin_client, make_user, peer, set_channels, deliveries
+):
+    set_channels(station, wecom_webhook=f"{peer.url}/w")
+    waiting = make_delivery(app, station, make_user(Role.VOLUNTEER), DeliveryState.QUEUED)
+    response = submit_form(
+        admin_client, STATION_PAGE, {"channel": "wecom"}, form="/notices/station/test", follow_redirects=True
+    )
+    assert "测试消息已发到企业微信群" in response.get_data(as_text=True)
+    queued, test = deliveries(Channel.WECOM)
+    assert (queued.id, queued.state, test.state) == (waiting, DeliveryState.QUEUED, DeliveryState.SENT)
+
+
 def test_a_test_needs_the_robot_first(app, station, admin_client):
     response = submit_form(
         admin_client, STATION_PAGE, {"channel": "wecom"}, form="/notices/station/test", follow_redirects=True
@@ -115,7 +140,14 @@ def test_a_test_needs_the_robot_first(app, station, admin_client):
 
 
 def make_delivery(
-    app, station, user, state, channel=Channel.WECOM, text="5号楼 探访任务待认领", event="task.assigned"
+    app,
+    station,
+    user,
+    state,
+    channel=Channel.WECOM,
+    text="5号楼 探访任务待认领",
+    event="task.assigned",
+    **fields,
 ):
     with app.app_context():
         delivery = Delivery(
@@ -127,6 +159,7 @@ def make_delivery(
             text=text,
             state=state,
             last_error="HTTP 500" if state == DeliveryState.FAILED else "",
+            **fields,
         )
         db.session.add(delivery)
         db.session.commit()
@@ -167,6 +200,23 @@ def test_the_admin_lists_the_stations_deliveries_filters_them_and_retries(
     assert "0 条通知未能送达" in client.get("/me").get_data(as_text=True)
     assert client.post(f"/notices/{failed}/retry").status_code == 302  # not failed any more: refused
     assert "只有发送失败的通知可以重发。" in client.get("/me").get_data(as_text=True)
+
+
+def test_a_retry_starts_afresh_goes_out_now_and_touches_no_other_delivery(app, station, admin_client):
+    admin = admin_client.user
+    put_off = dict(attempts=6, next_attempt_at=utcnow() + timedelta(days=1))
+    failed = make_delivery(app, station, admin, DeliveryState.FAILED, text="失败的那条", **put_off)
+    other = make_delivery(app, station, admin, DeliveryState.FAILED, text="另一条")
+    response = submit_form(
+        admin_client, "/notices/", {}, form=f"/notices/{failed}/retry", follow_redirects=True
+    )
+    assert "已重新排队，一分钟内发出。" in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count("HTTP 500") == 1  # the other one's error only
+    with app.app_context():
+        retried, untouched = db.session.get(Delivery, failed), db.session.get(Delivery, other)
+        assert (retried.state, retried.attempts, retried.last_error) == (DeliveryState.QUEUED, 0, "")
+        assert retried.next_attempt_at <= utcnow()
+        assert untouched.state == DeliveryState.FAILED
 
 
 def test_the_admin_filters_deliveries_by_a_kind_named_in_their_language(app, station, admin_client):
