@@ -6,13 +6,25 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import RequestState, Role, ServiceRequest, Task, TaskEvent, TaskKind, TaskState, User
+from scheduler.models import (
+    Kind,
+    RequestState,
+    Role,
+    ServiceRequest,
+    Task,
+    TaskEvent,
+    TaskKind,
+    TaskState,
+    User,
+)
 from scheduler.requests import services as request_services
 from scheduler.rules import RuleViolation
 from scheduler.tasks import services as task_services
 from tests.menu.conftest import buildings_of, count_rows
+from tests.outbox.conftest import choose, deliveries, set_channels  # noqa: F401
 from tests.requests_to_tasks.conftest import WINDOW_END, WINDOW_START
 
+WECOM = "http://127.0.0.1:9/cgi-bin/webhook/send?key=abc"
 ALREADY_HAS_A_TASK = "这项请求已经转为任务，页面已显示该任务。"
 
 
@@ -161,3 +173,23 @@ def test_a_volunteer_who_claims_a_task_is_the_one_in_its_history(app, make_task,
             volunteer.id,
             volunteer.id,
         )
+
+
+def test_the_building_head_who_filed_hears_the_new_state_beyond_the_app(
+    app,
+    station,
+    medicine,
+    make_request,
+    make_user,
+    station_admin,
+    set_channels,  # noqa: F811
+    choose,  # noqa: F811
+    deliveries,  # noqa: F811
+):
+    head = make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD, building_id=buildings_of(app, station)[0].id)
+    set_channels(station, wecom_webhook=WECOM)
+    choose(head, by_wecom=True)
+    service_request = make_request(medicine, filed_by_id=head.id)
+    with app.test_request_context():
+        make_it(service_request, station_admin)
+    assert {(d.event, d.user_id) for d in deliveries()} == {("request.state", head.id)}
