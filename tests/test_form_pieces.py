@@ -1,8 +1,11 @@
 """The form pieces every area shares (scheduler/forms.py), where a page cannot reach an edge."""
 
 import pytest
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
 
-from scheduler.forms import enum_or_none
+from scheduler.forms import PreviewedIds, enum_or_none
+from scheduler.inputs import MAX_ID
 from scheduler.models import Kind
 
 
@@ -15,3 +18,29 @@ def test_an_enum_select_reads_blank_as_none_and_refuses_what_is_not_a_member():
     assert kind(" building_head ") is Kind.BUILDING_HEAD
     with pytest.raises(ValueError):
         kind("None")
+
+
+class ApplyForm(Form):
+    previewed = PreviewedIds()
+
+
+def previewed(*sent: str):
+    return ApplyForm(MultiDict([("previewed", value) for value in sent])).previewed.data
+
+
+@pytest.mark.parametrize("sent", [(), ("",), ("  ",)], ids=["absent", "empty", "blank"])
+def test_previewed_ids_are_none_before_a_preview(sent):
+    assert previewed(*sent) is None
+
+
+@pytest.mark.parametrize(
+    "sent, ids",
+    [
+        ("3 1 3", {1, 3}),
+        (f"0 1 {MAX_ID} {MAX_ID + 1}", {1, MAX_ID}),
+        ("-2 x7 2.5 abc 9", {9}),
+        ("0 abc", set()),
+    ],
+)
+def test_previewed_ids_keep_only_ids_a_record_can_have(sent, ids):
+    assert previewed(sent) == ids

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import RequestState, Role, Service, ServiceCategory
-from tests.conftest import form_error
+from tests.conftest import form_error, persist
 from tests.forms import form_on, submit_form
 from tests.menu.conftest import count_rows, load
 
@@ -425,3 +425,52 @@ def test_staff_service_page_shows_consent_and_ratings(coordinator_client, make_s
     html = coordinator_client.get(f"/menu/services/{service.id}").get_data(as_text=True)
     assert "不公开：没有记录联系人的同意" in html
     assert "★ 4.5 (2)" in html
+
+
+def test_a_new_category_is_numbered_after_the_last_of_its_own_station(
+    app, coordinator_client, station, make_station, make_category
+):
+    make_category("关爱老人", sort_order=4)
+    make_category("便民服务", sort_order=7)
+    make_category("别站的分类", station=make_station(), sort_order=20)
+    coordinator_client.post("/menu/categories", data={"name": "文化活动"})
+    assert category_names_in_order(app, station.id) == ["关爱老人", "便民服务", "文化活动"]
+    with app.app_context():
+        added = db.session.scalar(sa.select(ServiceCategory).where(ServiceCategory.name == "文化活动"))
+        assert added.sort_order == 8
+
+
+def sharing_a_place(app, model, names, **fields):
+    """Records named ``names`` in this order, the first two sharing place 1 (as two staff
+    adding at once leave them), the third at place 2.
+
+    The first is stored last (restored from a backup, say), so PostgreSQL reads it back
+    after the others: the record with the lower id must still count as first among equals.
+    """
+    label = "title" if model is Service else "name"
+    first, second, third = names
+    rows = [(second, 1, 900_002), (third, 2, 900_003), (first, 1, 900_001)]
+    records = [
+        persist(app, model(id=key, sort_order=place, **{label: name}, **fields)) for name, place, key in rows
+    ]
+    return sorted(records, key=lambda record: record.id)
+
+
+def test_moving_past_categories_that_share_a_place_keeps_the_first_added_first(
+    app, coordinator_client, station
+):
+    names = ("关爱老人", "便民服务", "文化活动")
+    *_, third = sharing_a_place(app, ServiceCategory, names, station_id=station.id)
+    coordinator_client.post(f"/menu/categories/{third.id}/move", data={"direction": "up"})
+    assert category_names_in_order(app, station.id) == ["关爱老人", "文化活动", "便民服务"]
+
+
+def test_moving_past_services_that_share_a_place_keeps_the_first_added_first(
+    app, coordinator_client, station, make_category
+):
+    category = make_category()
+    names = ("上门探访", "送药上门", "陪同就医")
+    fields = dict(station_id=station.id, category_id=category.id, summary="简介", published=True)
+    *_, third = sharing_a_place(app, Service, names, **fields)
+    coordinator_client.post(f"/menu/services/{third.id}/move", data={"direction": "up"})
+    assert titles_in_order(app, category.id) == ["上门探访", "陪同就医", "送药上门"]
