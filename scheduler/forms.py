@@ -184,7 +184,7 @@ class PreviewedIds(StringField):
         self.data = None
         if valuelist and valuelist[0].strip():
             self.data = {
-                int(part) for part in valuelist[0].split() if part.isdigit() and 0 < int(part) <= MAX_ID
+                int(part) for part in valuelist[0].split() if part.isdecimal() and 0 < int(part) <= MAX_ID
             }
 
     def _value(self):

@@ -40,6 +40,7 @@ def test_previewed_ids_are_none_before_a_preview(sent):
         (f"0 1 {MAX_ID} {MAX_ID + 1}", {1, MAX_ID}),
         ("-2 x7 2.5 abc 9", {9}),
         ("0 abc", set()),
+        ("1 ²", {1}),  # a digit int() cannot read ("²".isdigit()) dropped, not the whole list
     ],
 )
 def test_previewed_ids_keep_only_ids_a_record_can_have(sent, ids):
