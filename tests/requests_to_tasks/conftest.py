@@ -31,22 +31,23 @@ def task_form(**overrides) -> dict:
     return fields
 
 
+def task_from_request_by(service_request: ServiceRequest, staff: User, **overrides) -> Task:
+    """``task_from_request`` as the request's page calls it, in the caller's request context."""
+    where = dict(unit="2单元", room="301")
+    fields = dict(where, kind=TaskKind.MEDICINE, starts_at=WINDOW_START, ends_at=WINDOW_END)
+    fields |= overrides
+    request_row = db.session.get(ServiceRequest, service_request.id)
+    return task_from_request(request_row, created_by=db.session.get(User, staff.id), **fields)
+
+
 @pytest.fixture
 def make_request_task(app):
     """``make_request_task(service_request, staff, assignee=user)``: made a task through the service."""
 
     def make(service_request: ServiceRequest, staff: User, assignee: User | None = None) -> Task:
         with app.test_request_context():
-            task = task_from_request(
-                db.session.get(ServiceRequest, service_request.id),
-                created_by=db.session.get(User, staff.id),
-                unit="2单元",
-                room="301",
-                kind=TaskKind.MEDICINE,
-                starts_at=WINDOW_START,
-                ends_at=WINDOW_END,
-                instructions="降压药",
-                assignee_id=assignee.id if assignee else None,
+            task = task_from_request_by(
+                service_request, staff, instructions="降压药", assignee_id=assignee.id if assignee else None
             )
             db.session.refresh(task)
             db.session.expunge(task)

@@ -22,7 +22,7 @@ from scheduler.rules import RuleViolation
 from scheduler.tasks import services as task_services
 from tests.menu.conftest import buildings_of, count_rows
 from tests.outbox.conftest import choose, deliveries, set_channels  # noqa: F401
-from tests.requests_to_tasks.conftest import WINDOW_END, WINDOW_START
+from tests.requests_to_tasks.conftest import WINDOW_END, WINDOW_START, task_from_request_by
 
 WECOM = "http://127.0.0.1:9/cgi-bin/webhook/send?key=abc"
 ALREADY_HAS_A_TASK = "这项请求已经转为任务，页面已显示该任务。"
@@ -33,24 +33,10 @@ def medicine(make_service):
     return make_service("送药上门")
 
 
-def make_it(service_request: ServiceRequest, staff: User, **overrides) -> Task:
-    """``task_from_request`` as the route calls it, in the caller's request context."""
-    arguments = dict(
-        created_by=db.session.get(User, staff.id),
-        unit="2单元",
-        room="301",
-        kind=TaskKind.MEDICINE,
-        starts_at=WINDOW_START,
-        ends_at=WINDOW_END,
-    )
-    arguments.update(overrides)
-    return request_services.task_from_request(db.session.get(ServiceRequest, service_request.id), **arguments)
-
-
 def test_an_unknown_assignee_is_refused_next_to_the_picker(app, medicine, make_request, station_admin):
     service_request = make_request(medicine)
     with app.test_request_context(), pytest.raises(RuleViolation) as refused:
-        make_it(service_request, station_admin, assignee_id=999_999)
+        task_from_request_by(service_request, station_admin, assignee_id=999_999)
     assert (refused.value.message, refused.value.field) == ("请选择本驿站在岗的人员。", "assignee_id")
     assert count_rows(app, Task) == 0
 
@@ -58,7 +44,7 @@ def test_an_unknown_assignee_is_refused_next_to_the_picker(app, medicine, make_r
 def test_a_task_made_without_instructions_has_none(app, medicine, make_request, station_admin):
     service_request = make_request(medicine)
     with app.test_request_context():
-        task = make_it(service_request, station_admin)
+        task = task_from_request_by(service_request, station_admin)
         assert db.session.get(Task, task.id).instructions == ""
 
 
@@ -94,7 +80,7 @@ def test_the_task_and_the_scheduled_request_are_saved_in_one_commit(
         session = db.session()
         sa.event.listen(session, "after_commit", count)
         try:
-            task = make_it(service_request, station_admin)
+            task = task_from_request_by(service_request, station_admin)
         finally:
             sa.event.remove(session, "after_commit", count)
         stored = db.session.get(ServiceRequest, service_request.id)
@@ -108,11 +94,11 @@ def test_a_second_task_slipping_past_the_lock_is_refused_by_the_index(
     """Should the lock's check be bypassed, the unique index refuses with the same words."""
     service_request = make_request(medicine)
     with app.test_request_context():
-        first = make_it(service_request, station_admin)
+        first = task_from_request_by(service_request, station_admin)
         first_id = first.id
     monkeypatch.setattr(request_services, "_lock_for_a_task", lambda service_request: service_request)
     with app.test_request_context(), pytest.raises(RuleViolation) as refused:
-        make_it(service_request, station_admin)
+        task_from_request_by(service_request, station_admin)
     assert (refused.value.message, refused.value.field) == (ALREADY_HAS_A_TASK, None)
     with app.app_context():
         assert db.session.scalars(sa.select(Task.id)).all() == [first_id]
@@ -124,7 +110,7 @@ def test_the_log_names_the_task_the_request_and_who_made_it(
     service_request = make_request(medicine)
     caplog.set_level(logging.INFO, logger="scheduler.requests")
     with app.test_request_context():
-        task = make_it(service_request, station_admin)
+        task = task_from_request_by(service_request, station_admin)
     made = [r.getMessage() for r in caplog.records if r.name == "scheduler.requests"]
     assert made == [f"task {task.id} made from request {service_request.id} by user {station_admin.id}"]
 
@@ -144,7 +130,7 @@ def test_a_stale_copy_of_a_closed_request_is_refused_with_its_current_state(
             .execution_options(synchronize_session=False)
         )
         with pytest.raises(RuleViolation) as refused:
-            make_it(stale, station_admin)
+            task_from_request_by(stale, station_admin)
     assert refused.value.message == "这项请求已经是“已完成”状态，不能再转为任务。"
     assert count_rows(app, Task) == 0
 
@@ -191,5 +177,5 @@ def test_the_building_head_who_filed_hears_the_new_state_beyond_the_app(
     choose(head, by_wecom=True)
     service_request = make_request(medicine, filed_by_id=head.id)
     with app.test_request_context():
-        make_it(service_request, station_admin)
+        task_from_request_by(service_request, station_admin)
     assert {(d.event, d.user_id) for d in deliveries()} == {("request.state", head.id)}
