@@ -67,6 +67,23 @@ def test_the_secretary_saves_robots_and_never_sees_the_secrets_again(app, statio
     assert (channels.wecom_webhook, channels.dingtalk_secret) == (wecom, "")
 
 
+def test_the_log_names_the_chats_that_are_set_and_never_their_addresses(app, station, admin_client, caplog):
+    def saved_line(fields: dict) -> str:
+        with caplog.at_level(logging.INFO, logger="scheduler.outbox"):
+            submit_form(admin_client, STATION_PAGE, fields, form=CHANNELS_FORM)
+        return [r.getMessage() for r in caplog.records if "notice channels saved" in r.getMessage()][-1]
+
+    set_two = {
+        "wecom_webhook": "https://qyapi.weixin.qq.com/x?key=K1",
+        "webhook_url": "https://hooks.example/a",
+    }
+    # Sorted names, so the line reads the same whichever order the form sent them in.
+    assert saved_line(set_two) == f"station {station.id}: notice channels saved (webhook_url, wecom_webhook)"
+    cleared = {"clear_wecom_webhook": True, "clear_webhook_url": True}
+    assert saved_line(cleared) == f"station {station.id}: notice channels saved (none)"
+    assert "K1" not in caplog.text and "hooks.example" not in caplog.text
+
+
 def test_a_robot_address_must_be_a_web_address(app, station, admin_client):
     response = submit_form(
         admin_client, STATION_PAGE, {"wecom_webhook": "qyapi.weixin key=1"}, form=CHANNELS_FORM
