@@ -59,6 +59,12 @@ def test_staff_register_a_resident_in_care_and_land_on_the_record(app, coordinat
         resident = db.session.query(Beneficiary).one()
         assert (resident.name, resident.address, resident.phone) == ("周桂芳", "2号楼2单元301", "13812345678")
         assert resident.lives_alone and resident.visit_every_days == 7
+        assert (resident.emergency_name, resident.emergency_relation, resident.emergency_phone) == (
+            "周丽华",
+            "女儿",
+            "13987654321",
+        )
+        assert (resident.birth_year, resident.care_notes) == (1941, "耳背，请大声敲门")
         assert resident.active, "registered residents receive visits: the form has no box to leave unticked"
         assert resident.visit_due_at is not None, "never visited: due at once"
     assert response.headers["Location"] == f"/beneficiaries/{resident.id}"
@@ -213,13 +219,42 @@ def test_editing_keeps_the_record_and_can_switch_visits_off(
 def test_editing_without_touching_the_box_keeps_visits_as_they_were(
     app, admin_client, make_beneficiary, active
 ):
-    resident = make_beneficiary(active=active, visit_every_days=14)
+    resident = make_beneficiary(
+        active=active,
+        visit_every_days=14,
+        emergency_name="周丽华",
+        emergency_phone="13987654321",
+        birth_year=1941,
+    )
     assert form_on(admin_client, f"/beneficiaries/{resident.id}/edit").named("active")[0].checked is active
     response = submit_form(admin_client, f"/beneficiaries/{resident.id}/edit", {"care_notes": "腿脚不便"})
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.get(Beneficiary, resident.id)
         assert (saved.active, saved.care_notes) == (active, "腿脚不便")
+        untouched = ("name", "unit", "room", "phone", "emergency_name", "emergency_phone", "birth_year")
+        assert [getattr(saved, field) for field in untouched] == [
+            getattr(resident, field) for field in untouched
+        ]
+
+
+def _year_field_outcome(admin_client, building_ids, year: int) -> tuple[int, str | None]:
+    response = submit_form(
+        admin_client, "/beneficiaries/new", valid_form(building_ids[1], birth_year=str(year))
+    )
+    return response.status_code, form_error(response.get_data(as_text=True), "birth_year")
+
+
+@pytest.mark.parametrize("offset, accepted", [(0, True), (-1, False)])
+def test_a_birth_year_from_1900_is_taken(admin_client, building_ids, offset, accepted):
+    status, error = _year_field_outcome(admin_client, building_ids, 1900 + offset)
+    assert (status, error) == ((302, None) if accepted else (422, "请填写 1900 年至今年之间的年份。"))
+
+
+@pytest.mark.parametrize("offset, accepted", [(0, True), (1, False)])
+def test_a_birth_year_up_to_this_year_is_taken(admin_client, building_ids, offset, accepted):
+    status, error = _year_field_outcome(admin_client, building_ids, utcnow().year + offset)
+    assert (status, error) == ((302, None) if accepted else (422, "请填写 1900 年至今年之间的年份。"))
 
 
 def test_register_shows_residents_without_visits_with_a_badge_and_filters_them(
