@@ -130,6 +130,41 @@ def test_the_clash_named_is_the_earliest_of_several(make_shift, make_user, place
     )
 
 
+def test_waiting_for_one_full_shift_does_not_stop_waiting_for_another(
+    make_shift, make_user, place, wait, read
+):
+    first, second = (make_shift(capacity=1, title=title) for title in ("周一值班", "周三值班"))
+    for shift in (first, second):
+        place(shift, make_user())
+    volunteer = make_user()
+    wait(first, volunteer)
+    services.join_waitlist(second.id, volunteer)
+    waiting_for = read(
+        lambda s: set(
+            s.scalars(sa.select(WaitlistEntry.shift_id).where(WaitlistEntry.user_id == volunteer.id))
+        )
+    )
+    assert waiting_for == {first.id, second.id}
+
+
+@pytest.mark.parametrize(
+    "state, give_up",
+    [
+        (AssignmentState.CONFIRMED, lambda assignment_id, user: services.withdraw(assignment_id, user)),
+        (AssignmentState.ASSIGNED, lambda assignment_id, user: services.decline(assignment_id, user, "外出")),
+    ],
+    ids=["withdraw", "decline"],
+)
+def test_only_the_holder_gives_up_a_place(make_shift, make_user, place, read, state, give_up):
+    """The pages look the place up among the volunteer's own first; the rule checks again under
+    the lock, because a swap taken in between makes the place someone else's."""
+    shift = make_shift(starts_at=days_from_now(3))
+    holder = make_user()
+    assignment = place(shift, holder, state)
+    assert str(refusal(give_up, assignment.id, make_user())) == "这个安排已不存在。"
+    assert read(lambda s: s.get(Assignment, assignment.id).state) == state
+
+
 def test_waiting_list_refusals_for_the_person(make_shift, make_user, make_station, place, wait, read):
     shift = make_shift(capacity=1, title="周末值班")
     holder, waiting = make_user(display_name="王秀英"), make_user()

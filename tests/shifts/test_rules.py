@@ -60,9 +60,9 @@ def test_declined_people_do_not_hold_a_place(make_shift, make_user, place, read)
 
 
 def test_one_person_once_per_shift(make_shift, make_user, place):
-    shift, volunteer = make_shift(capacity=3), make_user()
+    shift, volunteer = make_shift(capacity=3), make_user(display_name="赵立新")
     place(shift, volunteer)
-    with pytest.raises(RuleViolation, match="已在这个班次上"):
+    with pytest.raises(RuleViolation, match=r"^赵立新 已在这个班次上。$"):
         services.sign_up(shift.id, volunteer)
 
 
