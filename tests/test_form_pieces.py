@@ -2,9 +2,9 @@
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import Form
+from wtforms import Form, SelectChoice, SelectField
 
-from scheduler.forms import PreviewedIds, enum_or_none
+from scheduler.forms import ListedChoice, ListedOrEmpty, PreviewedIds, enum_or_none
 from scheduler.inputs import MAX_ID
 from scheduler.models import Kind
 
@@ -45,3 +45,27 @@ def test_previewed_ids_are_none_before_a_preview(sent):
 )
 def test_previewed_ids_keep_only_ids_a_record_can_have(sent, ids):
     assert previewed(sent) == ids
+
+
+class BuildingForm(Form):
+    listed = SelectField(
+        choices=[SelectChoice("", "— 请选择 —"), SelectChoice("7", "7号楼")],
+        validate_choice=False,
+        validators=[ListedChoice("选楼")],
+    )
+    listed_or_empty = SelectField(
+        choices=[SelectChoice("", "全部"), SelectChoice("7", "7号楼")],
+        validate_choice=False,
+        validators=[ListedOrEmpty("选楼")],
+    )
+
+
+@pytest.mark.parametrize(
+    "sent, refused",
+    [("7", []), ("", ["listed"]), ("8", ["listed", "listed_or_empty"])],
+    ids=["offered", "the prompt", "not offered"],
+)
+def test_the_empty_prompt_is_no_choice_where_one_is_required(sent, refused):
+    form = BuildingForm(MultiDict({"listed": sent, "listed_or_empty": sent}))
+    form.validate()
+    assert sorted(form.errors) == refused
