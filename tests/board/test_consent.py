@@ -13,9 +13,16 @@ from scheduler.extensions import db
 from scheduler.models import BoardListing, ConsentRecord, ConsentSubject, Kind, RequestState, Role, User
 from scheduler.rules import RuleViolation
 from tests.board.conftest import BOARD, board_html
+from tests.conftest import form_error
 from tests.forms import submit_form
 
 PHONES = re.compile(r"1[3-9]\d{9}")
+NOT_YOURS = "只有本人或支部书记可以更改。"
+LISTING_BY_SELF = "在驿站公示栏及其打印张贴版上公示我的姓名、身份（党员、楼栋长等）和所在楼栋。"
+
+
+def phone_by_self(phone: str) -> str:
+    return f"在我的姓名旁同时公示我的电话 {phone}。"
 
 
 def records_of(app, user) -> list[tuple]:
@@ -26,6 +33,24 @@ def records_of(app, user) -> list[tuple]:
                 sa.select(ConsentRecord).where(ConsentRecord.user_id == user.id).order_by(ConsentRecord.id)
             )
         ]
+
+
+def refusal(app, person: User, by: User) -> RuleViolation:
+    """What ``set_board_consent`` answers when ``by`` tries to list ``person``."""
+    with app.app_context():
+        with pytest.raises(RuleViolation) as refused:
+            set_board_consent(
+                db.session.get(User, person.id), by=db.session.get(User, by.id), listed=True, show_phone=False
+            )
+        assert db.session.get(BoardListing, person.id) is None
+    return refused.value
+
+
+def recorded_wordings(client, url: str) -> list[str]:
+    """The sentences on the page's record of consent, newest first."""
+    html = client.get(url).get_data(as_text=True)
+    history = html[html.index('id="consent-history-title"') :]
+    return re.findall(r'<p class="hint">“(.*?)”</p>', history)
 
 
 def test_nobody_is_on_the_board_without_consent(client, head, party_member, make_user):
@@ -59,7 +84,10 @@ def test_phone_is_shown_only_with_its_own_consent_and_only_the_number_agreed(app
     html = board_html(client)
     assert "张桂兰" in html
     assert "13700000000" not in html and "13912345678" not in html
-    assert records_of(app, head)[-1] == (ConsentSubject.PHONE, True, "13912345678", head.id, "张桂兰")
+    assert records_of(app, head) == [
+        (ConsentSubject.LISTING, True, "", head.id, "张桂兰"),
+        (ConsentSubject.PHONE, True, "13912345678", head.id, "张桂兰"),
+    ], "no phone withdrawal recorded when none was shown"
 
 
 def test_withdrawal_removes_the_person_from_the_cached_board_at_once(app, client, head, head_client, listed):
@@ -73,16 +101,54 @@ def test_withdrawal_removes_the_person_from_the_cached_board_at_once(app, client
     assert "张桂兰" not in html and "13912345678" not in html
     with app.app_context():
         assert db.session.get(BoardListing, head.id) is None
-    subjects = [(subject, given) for subject, given, *_ in records_of(app, head)]
-    assert subjects[-2:] == [(ConsentSubject.PHONE, False), (ConsentSubject.LISTING, False)]
+    assert records_of(app, head)[-2:] == [
+        (ConsentSubject.PHONE, False, "13912345678", head.id, "张桂兰"),
+        (ConsentSubject.LISTING, False, "", head.id, "张桂兰"),
+    ], "the withdrawal names the number that was shown"
 
 
 def test_phone_without_listing_is_refused_with_a_message_and_nothing_saved(app, head, head_client):
     """Catches a phone consent stored on its own (a number on the board without a name, or later with one)."""
     response = submit_form(head_client, "/me/board", {"listed": False, "show_phone": True})
     assert response.status_code == 422
-    assert "电话只显示在已公示的姓名旁" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert form_error(html, "show_phone") == "电话只显示在已公示的姓名旁：请两项都勾选，或都不勾选。"
     assert records_of(app, head) == []
+
+
+def test_phone_is_refused_when_the_account_has_none(app, auth, make_user):
+    person = make_user(display_name="赵建国", phone="")
+    response = submit_form(auth.login(user=person), "/me/board", {"listed": True, "show_phone": True})
+    assert response.status_code == 422
+    assert form_error(response.get_data(as_text=True), "show_phone") == "账号上没有可公示的电话号码。"
+    assert records_of(app, person) == []
+
+
+def test_saving_unticked_boxes_when_never_listed_records_nothing(app, head, head_client):
+    """Catches a withdrawal attempted (and failing) when there is no listing to withdraw."""
+    response = submit_form(head_client, "/me/board", {}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "已保存，公示栏已更新。" not in response.get_data(as_text=True)
+    assert records_of(app, head) == []
+
+
+def test_each_consent_is_recorded_in_the_very_words_agreed_to(head, head_client, listed):
+    """Catches a phone consent recorded in the listing's words (or without its number), and back."""
+    listed(head, phone=True)
+    submit_form(head_client, "/me/board", {"listed": False, "show_phone": False})
+    phone = phone_by_self("13912345678")
+    assert recorded_wordings(head_client, "/me/board") == [LISTING_BY_SELF, phone, phone, LISTING_BY_SELF]
+
+
+def test_one_change_is_recorded_at_the_instant_the_listing_starts(app, head, head_client):
+    """Catches a record or listing stamped at a later moment than the change it belongs to.
+
+    The pages show minutes only, so the stored instants are compared."""
+    submit_form(head_client, "/me/board", {"listed": True, "show_phone": True})
+    with app.app_context():
+        since = db.session.get(BoardListing, head.id).listed_since
+        stamps = sa.select(ConsentRecord.recorded_at).where(ConsentRecord.user_id == head.id)
+        assert list(db.session.scalars(stamps)) == [since, since]
 
 
 def test_the_secretary_records_consent_for_a_person_with_her_name(
@@ -110,10 +176,14 @@ def test_a_secretary_of_another_station_cannot_reach_the_person(app, auth, head,
     other = make_station(name="隔壁驿站")
     client = auth.login(user=make_user(Role.ADMIN, station=other))
     assert client.get(f"/people/{head.id}/board").status_code == 404
-    with app.app_context():
-        person, stranger = db.session.get(User, head.id), db.session.get(User, client.user.id)
-        with pytest.raises(RuleViolation):
-            set_board_consent(person, by=stranger, listed=True, show_phone=False)
+    # The service refuses too, should a route forget to.
+    assert refusal(app, head, client.user).message == NOT_YOURS
+
+
+def test_the_platform_admin_has_no_station_board_to_be_listed_on(app, make_user):
+    """/me/board is for station roles only, so the service is called directly."""
+    platform_admin = make_user(Role.SUPERADMIN)
+    assert refusal(app, platform_admin, platform_admin).message == NOT_YOURS
 
 
 def test_a_switched_off_account_leaves_the_board(app, client, head, listed):
