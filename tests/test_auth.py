@@ -1,12 +1,13 @@
 """Signing in and out, remembered devices, and everything that ends a session."""
 
 import logging
+import re
 
 import pytest
 
 from scheduler.extensions import db
 from scheduler.models import Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, form_error
 
 
 def login(client, username, password=TEST_PASSWORD, **extra):
@@ -175,10 +176,10 @@ def test_password_change_needs_the_current_password(volunteer_client):
         },
     )
     assert response.status_code == 422
-    assert "当前密码不正确" in response.get_data(as_text=True)
+    assert form_error(response.get_data(as_text=True), "current_password") == "当前密码不正确。"
 
 
-def test_wrong_current_passwords_spend_the_persons_budget_then_wait(app, volunteer_client):
+def test_wrong_current_passwords_spend_the_persons_budget_then_wait(app, volunteer_client, caplog):
     """A signed-in phone left unattended must not let someone guess the password behind it."""
     app.config["LOGIN_LIMIT_KNOWN_DEVICE"] = "3 per 15 minutes"
 
@@ -188,8 +189,14 @@ def test_wrong_current_passwords_spend_the_persons_budget_then_wait(app, volunte
         return volunteer_client.post("/auth/password", data=data)
 
     assert [change(f"guess-number-{n}").status_code for n in range(3)] == [422, 422, 422]
-    held = change(TEST_PASSWORD)  # even the right one waits until the window ends
+    with caplog.at_level(logging.WARNING, logger="scheduler.auth"):
+        held = change(TEST_PASSWORD)  # even the right one waits until the window ends
     assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
+    # The same fields as a failed sign-in's line: a search of the log for the account finds it.
+    who = f"user_id={volunteer_client.user.id} username={volunteer_client.user.username}"
+    assert re.fullmatch(
+        rf"password change throttled {who} address=127\.0\.0\.1 wait=\d+s", caplog.messages[-1]
+    )
     assert "请等待" in held.get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.role == Role.VOLUNTEER))

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from scheduler.extensions import db
 from scheduler.models import Building, Invitation, Kind, Role, Station, User
-from scheduler.people.services import create_invited_account
+from scheduler.people.services import create_invited_account, update_account
 from scheduler.rules import RuleViolation
 from tests.conftest import TEST_PASSWORD, form_error
 from tests.forms import answer_yes, form_on, submit_form
@@ -22,9 +22,20 @@ NEW_ACCOUNT = {
 }
 
 
+OWN_ACCOUNT_REFUSED = "不能停用自己的账号，也不能修改自己的角色。"
+
+
 def new_account(**overrides) -> dict:
     """What a secretary types into /people/new."""
     return {**NEW_ACCOUNT, **overrides}
+
+
+def fresh_link(admin_client, user: User) -> str:
+    """Press "New password link" on the person's edit page; the path of the link it shows."""
+    slip = submit_form(admin_client, f"/people/{user.id}/edit", form=f"/people/{user.id}/invitation")
+    return re.search(
+        r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', slip.get_data(as_text=True)
+    ).group(1)
 
 
 def test_admin_creates_an_active_account_in_their_station(app, admin_client):
@@ -106,7 +117,55 @@ def test_admin_cannot_switch_off_their_own_account(admin_client):
     me = admin_client.user
     response = answer_yes(admin_client, submit_form(admin_client, f"/people/{me.id}/edit", {"active": False}))
     assert response.status_code == 422
-    assert "不能停用自己的账号" in response.get_data(as_text=True)
+    assert form_error(response.get_data(as_text=True), "role") == OWN_ACCOUNT_REFUSED
+
+
+def test_admin_renames_themself_but_cannot_change_their_own_role(app, admin_client):
+    me = admin_client.user
+    assert submit_form(admin_client, f"/people/{me.id}/edit", {"display_name": "王书记"}).status_code == 302
+    response = submit_form(admin_client, f"/people/{me.id}/edit", {"role": "volunteer"})
+    assert form_error(response.get_data(as_text=True), "role") == OWN_ACCOUNT_REFUSED
+    with app.app_context():
+        stored = db.session.get(User, me.id)
+        assert (stored.display_name, stored.role) == ("王书记", Role.ADMIN)
+
+
+def test_an_account_cannot_take_another_accounts_username(app, admin_client, make_user):
+    make_user(Role.VOLUNTEER, username="taken")
+    volunteer = make_user(Role.VOLUNTEER)
+    response = submit_form(admin_client, f"/people/{volunteer.id}/edit", {"username": "taken"})
+    assert response.status_code == 422
+    assert form_error(response.get_data(as_text=True), "username") == "这个用户名已被使用，请换一个。"
+    with app.app_context():
+        assert db.session.get(User, volunteer.id).username == volunteer.username
+
+
+@pytest.mark.parametrize("typed, saved", [("139 8765 4321", "13987654321"), ("", "")])
+def test_a_new_phone_is_saved_and_the_person_stays_signed_in(
+    app, admin_client, auth, make_user, typed, saved
+):
+    volunteer = make_user(Role.VOLUNTEER)
+    volunteer_client = auth.login(user=volunteer)
+    assert submit_form(admin_client, f"/people/{volunteer.id}/edit", {"phone": typed}).status_code == 302
+    assert volunteer_client.get("/me").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, volunteer.id).phone == saved
+
+
+def test_a_new_role_signs_the_person_out(admin_client, auth, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    volunteer_client = auth.login(user=volunteer)
+    url = f"/people/{volunteer.id}/edit"
+    assert submit_form(admin_client, url, {"role": "coordinator"}).status_code == 302
+    assert volunteer_client.get("/me").status_code == 302
+
+
+def test_editing_an_account_keeps_its_open_link(app, admin_client, make_user):
+    volunteer = make_user(Role.VOLUNTEER)
+    link = fresh_link(admin_client, volunteer)
+    url = f"/people/{volunteer.id}/edit"
+    assert submit_form(admin_client, url, {"display_name": "新名字"}).status_code == 302
+    assert app.test_client().get(link).status_code == 200
 
 
 def test_account_list_runs_the_same_queries_for_many_rows(admin_client, make_user, count_queries):
@@ -224,42 +283,29 @@ def test_the_account_list_shows_open_invitations_with_their_expiry_and_withdraws
 
 def test_a_fresh_link_from_the_edit_page_replaces_the_old_one(app, admin_client, make_user):
     volunteer = make_user(Role.VOLUNTEER)
-    first = submit_form(
-        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
-    )
-    second = submit_form(
-        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
-    )
-    links = [
-        re.search(
-            r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', r.get_data(as_text=True)
-        ).group(1)
-        for r in (first, second)
-    ]
+    links = [fresh_link(admin_client, volunteer) for _ in range(2)]
     assert links[0] != links[1]
     public = app.test_client()
     assert public.get(links[0]).status_code == 410
     assert "此链接已被收回" in public.get(links[0]).get_data(as_text=True)
     assert public.get(links[1]).status_code == 200
+    with app.app_context():
+        issuers = db.session.scalars(sa.select(Invitation.issued_by_id)).all()
+    assert issuers == [admin_client.user.id] * 2, "each link names the secretary who gave it"
 
 
 def test_a_switched_off_account_gets_no_link_and_its_open_link_stops_working(app, admin_client, make_user):
     volunteer = make_user(Role.VOLUNTEER)
-    response = submit_form(
-        admin_client, f"/people/{volunteer.id}/edit", form=f"/people/{volunteer.id}/invitation"
-    )
-    link = re.search(
-        r'id="invitation-link">http://station\.test(/people/invite/[\w-]+)<', response.get_data(as_text=True)
-    )
+    link = fresh_link(admin_client, volunteer)
     answer_yes(admin_client, submit_form(admin_client, f"/people/{volunteer.id}/edit", {"active": False}))
-    assert app.test_client().get(link.group(1)).status_code == 410
+    assert app.test_client().get(link).status_code == 410
     assert (
         form_on(admin_client, f"/people/{volunteer.id}/edit", f"/people/{volunteer.id}/invitation")
         .buttons()[0]
         .disabled
     )
-    refused = admin_client.post(f"/people/{volunteer.id}/invitation")
-    assert refused.status_code == 302
+    refused = admin_client.post(f"/people/{volunteer.id}/invitation", follow_redirects=True)
+    assert "请先启用此账号，再发放链接。" in refused.get_data(as_text=True)
     with app.app_context():
         assert (
             db.session.scalar(
@@ -388,3 +434,32 @@ def test_an_invited_account_keeps_its_building_has_no_phone_and_names_who_invite
         assert db.session.scalar(sa.select(Invitation.issued_by_id).where(Invitation.user_id == user.id)) == (
             secretary.id
         )
+
+
+def edit(app, user: User, editor: User, **changes) -> User:
+    """``update_account`` as the edit page calls it, with ``changes`` over what the account holds."""
+    with app.test_request_context():
+        account = db.session.get(User, user.id)
+        kept = {
+            name: getattr(account, name) for name in ("username", "display_name", "role", "phone", "kind")
+        }
+        fields = {**kept, "building_id": account.building_id, "active": account.active, **changes}
+        update_account(account, editor=db.session.get(User, editor.id), **fields)
+        db.session.refresh(account)
+        db.session.expunge(account)
+    return account
+
+
+def test_an_edit_saves_the_username_trimmed_and_in_lower_case(app, make_user):
+    """The form lower-cases what is typed; the service does it too, for any other caller."""
+    volunteer = make_user(Role.VOLUNTEER)
+    assert edit(app, volunteer, make_user(Role.ADMIN), username=" Wang.Fang ").username == "wang.fang"
+
+
+def test_an_edit_cannot_move_an_account_into_another_stations_building(app, make_user, make_station):
+    """The form offers only the station's buildings; the service refuses others for any other caller."""
+    volunteer = make_user(Role.VOLUNTEER)
+    elsewhere = first_building_id(app, make_station("幸福里驿站"))
+    with pytest.raises(RuleViolation) as refusal:
+        edit(app, volunteer, make_user(Role.ADMIN), building_id=elsewhere)
+    assert (refusal.value.message, refusal.value.field) == ("请选择本驿站的楼栋。", "building_id")

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
+from scheduler.menu.services import create_service
 from scheduler.models import RequestState, Role, Service, ServiceCategory
+from scheduler.rules import RuleViolation
 from tests.conftest import form_error, persist
 from tests.forms import form_on, submit_form
 from tests.menu.conftest import count_rows, load
@@ -184,6 +186,37 @@ def test_rename_a_category_and_refuse_a_duplicate(app, coordinator_client, make_
     assert load(app, ServiceCategory, care.id).name == "敬老爱老"
 
 
+def test_a_category_may_share_its_name_with_another_stations(
+    app, coordinator_client, make_station, make_category
+):
+    make_category("关爱老人", station=make_station(name="阳光驿站"))
+    response = submit_form(coordinator_client, "/menu/", {"name": "关爱老人"}, form="/menu/categories")
+    assert response.status_code == 302
+    assert count_rows(app, ServiceCategory) == 2
+
+
+def test_saving_a_category_under_its_own_name_is_no_duplicate(app, coordinator_client, make_category):
+    care = make_category("关爱老人")
+    response = submit_form(coordinator_client, "/menu/", form=f"/menu/categories/{care.id}/rename")
+    assert response.status_code == 302
+    assert load(app, ServiceCategory, care.id).name == "关爱老人"
+
+
+def test_moving_the_second_category_up_makes_it_first_and_numbers_them_from_one(
+    app, coordinator_client, station, make_category
+):
+    make_category("关爱老人", sort_order=5)
+    second = make_category("便民服务", sort_order=9)
+    submit_form(
+        coordinator_client, "/menu/", form=f"/menu/categories/{second.id}/move", button="direction=up"
+    )
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(ServiceCategory.name, ServiceCategory.sort_order).order_by(ServiceCategory.sort_order)
+        ).all()
+    assert [tuple(row) for row in rows] == [("便民服务", 1), ("关爱老人", 2)]
+
+
 def test_reorder_categories(app, coordinator_client, station, make_category):
     first, _, third = (make_category(name) for name in ("关爱老人", "便民服务", "文化活动"))
     coordinator_client.post(f"/menu/categories/{third.id}/move", data={"direction": "up"})
@@ -272,6 +305,19 @@ def test_a_category_of_another_station_is_refused(app, coordinator_client, make_
     assert count_rows(app, Service) == 0
 
 
+@pytest.mark.parametrize("category", ["missing", "foreign"])
+def test_the_service_rules_refuse_a_missing_or_foreign_category(
+    app, station, make_station, make_category, make_user, category
+):
+    """The form offers only the station's categories; the service refuses others for any other caller."""
+    category_id = make_category(station=make_station()).id if category == "foreign" else None
+    fields = dict(service_form(category_id), category_id=category_id, contact_phone_public=False)
+    with app.test_request_context(), pytest.raises(RuleViolation) as refusal:
+        create_service(station.id, make_user(Role.COORDINATOR), **fields)
+    assert (refusal.value.message, refusal.value.field) == ("请选择本驿站的一个分类。", "category_id")
+    assert count_rows(app, Service) == 0
+
+
 def test_showing_the_phone_needs_the_contacts_consent_and_a_number(app, coordinator_client, make_category):
     category = make_category()
     response = coordinator_client.post(
@@ -341,6 +387,26 @@ def test_unchanged_contact_keeps_the_consent_on_record(app, coordinator_client, 
     assert stored.contact_phone_consent_at == before
 
 
+def test_showing_the_phone_on_an_edit_needs_a_number(app, coordinator_client, make_service):
+    service = make_service(contact_name="叶美玲")
+    response = submit_form(
+        coordinator_client, f"/menu/services/{service.id}/edit", {"contact_phone_public": True}
+    )
+    assert response.status_code == 422
+    assert form_error(response.get_data(as_text=True), "contact_phone") == "请填写联系人同意公开的电话号码。"
+    assert load(app, Service, service.id).contact_phone_consent_at is None
+
+
+def test_a_ticked_box_for_another_contact_records_a_new_consent(app, consented_service, make_user):
+    """The edit form sends the box unticked when the contact changes (ContactConsentField);
+    the model does not carry the earlier consent over by itself, for any other caller."""
+    recorder = make_user(Role.COORDINATOR)
+    with app.app_context():
+        service = db.session.get(Service, consented_service.id)
+        service.set_contact("廖志强", "17000000008", True, recorded_by=recorder)
+        assert service.contact_phone_consent_by_id == recorder.id
+
+
 def test_unticking_withdraws_the_consent(app, coordinator_client, consented_service):
     url = f"/menu/services/{consented_service.id}/edit"
     submit_form(coordinator_client, url, {"contact_phone_public": False})
@@ -386,12 +452,13 @@ def test_moving_a_service_to_another_category_puts_it_last(
     app, coordinator_client, make_category, make_service
 ):
     care, everyday = make_category("关爱老人"), make_category("便民服务")
-    moving = make_service("陪同就医", care)
-    make_service("水电小修", everyday)
+    moving = make_service("陪同就医", care, sort_order=9)
+    make_service("水电小修", everyday, sort_order=1)
     coordinator_client.post(
         f"/menu/services/{moving.id}/edit", data=service_form(everyday.id, title="陪同就医")
     )
     assert titles_in_order(app, everyday.id) == ["水电小修", "陪同就医"]
+    assert load(app, Service, moving.id).sort_order == 2, "numbered after the last of its new category"
 
 
 def test_publish_and_unpublish(app, client, coordinator_client, make_service):
