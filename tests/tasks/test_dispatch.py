@@ -21,6 +21,7 @@ from scheduler.models import (
 from scheduler.tasks.dispatch import busy_user_ids
 from tests.conftest import persist
 from tests.factories_visits import building_of
+from tests.forms import form_on, submit_form
 
 HTMX = {"HX-Request": "true"}
 
@@ -142,22 +143,26 @@ def test_staff_can_open_a_task_to_anyone_and_close_it_again(app, admin_client, m
         assert not db.session.get(Task, task.id).open_to_claim
 
 
-def test_staff_create_a_task_from_the_record(app, admin_client, make_beneficiary):
+def test_staff_create_a_task_from_the_record_and_its_page_shows_the_instructions(
+    app, admin_client, make_beneficiary
+):
     resident = make_beneficiary()
-    form = admin_client.get(f"/tasks/new?beneficiary={resident.id}").get_data(as_text=True)
-    assert f'<option selected value="{resident.id}">' in form
-    response = admin_client.post(
-        "/tasks/new",
-        data={
-            "beneficiary_id": resident.id,
+    url = f"/tasks/new?beneficiary={resident.id}"
+    assert (str(resident.id), True) in form_on(admin_client, url).named("beneficiary_id")[0].options
+    response = submit_form(
+        admin_client,
+        url,
+        {
             "kind": "medicine",
             "starts_at": "2030-01-05T09:00",
             "ends_at": "2030-01-05T11:30",
             "instructions": "降压药两盒",
-            "open_to_claim": "y",
+            "open_to_claim": True,
         },
     )
     assert response.status_code == 302
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<dd class="prewrap">降压药两盒</dd>' in page
     with app.app_context():
         task = db.session.query(Task).one()
         assert task.kind == "medicine" and task.open_to_claim and task.state == TaskState.OPEN

@@ -1,17 +1,19 @@
 """Visit plans (``flask generate-visits`` and the staff button) and check-alls (fan-out)."""
 
+import logging
 import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from scheduler.database import utcnow
 from scheduler.extensions import db
 from scheduler.models import Beneficiary, Kind, Role, Task, TaskBatch, TaskKind, TaskState
 from scheduler.tasks.planning import generate_due_visits
 from tests.factories_visits import building_of
-from tests.forms import submit_form
+from tests.forms import choose_form, fill, read_forms, submit_form
 
 HTMX = {"HX-Request": "true"}
 
@@ -106,6 +108,24 @@ def test_staff_button_plans_due_visits(app, admin_client, make_beneficiary):
     assert "新建 0 项任务" in again and "跳过 1 位" in again, "the preview shows nothing left to create"
 
 
+def test_each_move_of_a_planned_visit_is_logged_with_its_states_and_who_moved_it(
+    app, admin_client, auth, make_beneficiary, head_of, caplog
+):
+    """The log is the audit trail of moves: the plan gives the visit (no user), the head accepts it."""
+    head = head_of(1)
+    make_beneficiary(building=1, visit_every_days=7)
+    caplog.set_level(logging.INFO, logger="scheduler.tasks")
+    submit_form(admin_client, "/tasks/generate-visits")
+    with app.app_context():
+        task_id = db.session.scalar(sa.select(Task.id))
+    submit_form(auth.login(user=head), "/me", form=f"/tasks/{task_id}/accept")
+    moves = [record.getMessage() for record in caplog.records if record.getMessage().startswith("task ")]
+    assert moves == [
+        f"task {task_id}: open -> assigned by user -",
+        f"task {task_id}: assigned -> accepted by user {head.id}",
+    ]
+
+
 def check_all_form(**overrides) -> dict:
     data = {
         "title": "寒潮前探访",
@@ -177,6 +197,30 @@ def test_check_all_progress_follows_completion(app, admin_client, auth, make_ben
     )
     page = admin_client.get(f"/tasks/check-all/{batch_id}", headers=HTMX).get_data(as_text=True)
     assert "已完成 1 / 2" in page
+
+
+def history_of(client, task_id: int) -> list[str]:
+    """The lines of the task page's history, oldest first, as people read them."""
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    section = html[html.index('<ol class="history">') : html.index("</ol>")]
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in section.split("<li>")[1:]]
+
+
+def test_a_check_all_task_given_to_the_building_head_is_recorded_as_given_by_its_creator(
+    app, admin_client, make_beneficiary, head_of
+):
+    """Catches: the assignment credited to the visit plan (the system), or listed before the creation."""
+    head = head_of(1, display_name="楼长老陈")
+    make_beneficiary(building=1, lives_alone=True)
+    preview = submit_form(admin_client, "/tasks/check-all/new", {"title": "寒潮前探访", "lives_alone": True})
+    form = choose_form(read_forms(preview.get_data(as_text=True)), None, {})
+    create = next(button for button in form.buttons() if button.name == "apply")
+    admin_client.post("/tasks/check-all/new", data=MultiDict([*fill(form, {}), (create.name, create.value)]))
+    with app.app_context():
+        task_id = db.session.scalar(sa.select(Task.id))
+    creator = admin_client.user.display_name
+    lines = [line.split(" · ", 1)[1] for line in history_of(admin_client, task_id)]
+    assert lines == [f"{creator} · 创建任务", f"{creator} · 待分配 → 已指派，待接受 ({head.display_name})"]
 
 
 def test_check_all_with_no_match_says_so_next_to_the_filter(admin_client, make_beneficiary):

@@ -101,8 +101,10 @@ def test_a_done_task_earns_its_minutes(app, make_task, make_user, read):
     assert read(lambda s: entries_of(person.id)) == [(EntryKind.EARN, 50)], "settling again changes nothing"
 
 
-def test_a_task_not_done_earns_nothing(make_task, make_user, read):
-    # Bug caught: credit on acceptance or cancellation.
+def test_a_task_not_done_earns_nothing(app, station, make_task, make_user, read):
+    # Bug caught: credit on acceptance or cancellation, even a few hundredths at the top rate.
+    with app.app_context():
+        services.set_rates(station.id, {"task:visit": services.MAX_RATE})
     person = make_user()
     make_task(state=TaskState.ACCEPTED, assignee=person)
     make_task(state=TaskState.DECLINED, assignee=person)

@@ -3,11 +3,14 @@ rates through their forms, the public rules page and the monthly report's figure
 
 import csv
 import io
+import re
 from datetime import datetime, time, timedelta
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from scheduler.database import utcnow
 from scheduler.models import CreditEntry, EntryKind, Role
 from tests.conftest import form_error
 from tests.forms import submit_form
@@ -44,6 +47,34 @@ def test_ledger_lists_every_entry_past_page_one_in_constant_queries(
         page = coordinator_client.get("/timebank/?page=2").get_data(as_text=True)
     assert many.count == few.count + 1, many.statements  # + the shifts of the entries' sources
     assert "第 2 / 3 页" in page and "驿站值班" in page
+
+
+def ledger_rows(client) -> list[tuple[str, str, str]]:
+    """(who, what kind, credits) of each row of the station's ledger, as staff read it."""
+    html = client.get("/timebank/").get_data(as_text=True)
+    return re.findall(
+        r'<strong>(\S+)</strong> · (\S+)\s.*?<strong class="credits">([^<]+)</strong>', html, re.S
+    )
+
+
+@pytest.mark.parametrize(
+    "hours, rate, earned",
+    [(8, "2.5", "+20"), (1, "0.01", "+0.01"), (1, "100", "+100")],
+    ids=["8 h at 2.5 is exactly 20", "one hundredth is an earning", "the top rate"],
+)
+def test_attendance_earns_hours_times_the_rate_to_the_hundredth_and_a_no_show_nothing(
+    auth, make_shift, place, make_user, hours, rate, earned
+):
+    # Bug caught: a slightly wrong divisor hidden by rounding, a tiny earning listed as a correction,
+    # or a no-show credited a few hundredths at a high rate.
+    admin = auth.login(Role.ADMIN)
+    assert submit_form(admin, "/timebank/rates", {"shift_duty": rate}).status_code == 302
+    shift = make_shift(starts_at=utcnow() - timedelta(hours=hours + 1), hours=hours)
+    came, absent = make_user(display_name="张阿姨"), make_user(display_name="李叔")
+    place(shift, came)
+    place(shift, absent)
+    submit_form(admin, f"/shifts/{shift.id}/attendance", {"attended": [str(came.id)]})
+    assert ledger_rows(admin) == [("张阿姨", "存入", earned)]
 
 
 def test_ledger_is_for_staff_only(volunteer_client, client):
