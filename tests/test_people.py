@@ -248,6 +248,16 @@ def test_account_list_filters_by_text_and_kind_with_and_without_htmx(admin_clien
     assert "孙桂兰" in fragment and "孙建国" in fragment and "李文斌" not in fragment
 
 
+@pytest.mark.parametrize(
+    "typed", ["fang", "WangF", "8765"], ids=["username", "username in capitals", "phone"]
+)
+def test_account_list_finds_a_person_by_part_of_the_username_or_phone(admin_client, make_user, typed):
+    make_user(Role.VOLUNTEER, display_name="王芳", username="wangfang", phone="13987654321")
+    make_user(Role.VOLUNTEER, display_name="李文斌", username="liwenbin", phone="13800000001")
+    page = admin_client.get("/people/", query_string={"q": typed}).get_data(as_text=True)
+    assert "王芳" in page and "李文斌" not in page
+
+
 def test_the_new_account_page_shows_the_link_once_with_a_qr_code_and_is_private(app, admin_client):
     response = submit_form(admin_client, "/people/new", new_account())
     html = response.get_data(as_text=True)
