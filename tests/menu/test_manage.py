@@ -205,7 +205,7 @@ def test_saving_a_category_under_its_own_name_is_no_duplicate(app, coordinator_c
 def test_moving_the_second_category_up_makes_it_first_and_numbers_them_from_one(
     app, coordinator_client, station, make_category
 ):
-    make_category("关爱老人", sort_order=5)
+    first = make_category("关爱老人", sort_order=5)
     second = make_category("便民服务", sort_order=9)
     submit_form(
         coordinator_client, "/menu/", form=f"/menu/categories/{second.id}/move", button="direction=up"
@@ -215,6 +215,8 @@ def test_moving_the_second_category_up_makes_it_first_and_numbers_them_from_one(
             sa.select(ServiceCategory.name, ServiceCategory.sort_order).order_by(ServiceCategory.sort_order)
         ).all()
     assert [tuple(row) for row in rows] == [("便民服务", 1), ("关爱老人", 2)]
+    offered = form_on(coordinator_client, "/menu/services/new").named("category_id")[0].options
+    assert [value for value, _chosen in offered if value] == [str(second.id), str(first.id)], "menu order"
 
 
 def test_reorder_categories(app, coordinator_client, station, make_category):
