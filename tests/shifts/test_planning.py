@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from scheduler.models import Assignment, AssignmentState, Notice, Role, Shift, ShiftKind
+from scheduler.models import Assignment, AssignmentState, Notice, Role, Shift, ShiftKind, WaitlistEntry
 from scheduler.rules import RuleViolation
 from scheduler.shifts import planning
 from scheduler.shifts.planning import ShiftDetails
@@ -122,17 +122,22 @@ def test_change_this_and_later_keeps_each_day(station, read):
 def test_more_places_on_this_and_later_shifts_go_to_each_ones_waiting_list(
     station, make_user, place, wait, read
 ):
+    """One more place on each: the first in each queue moves up, even after a queue left waiting."""
     _first, second, third = series_from_tomorrow(station)
-    waiting = {}
+    first_in_line, still_waiting = {}, set()
     for shift in (second, third):
         for _ in range(2):
             place(shift, make_user())
-        waiting[shift.id] = make_user()
-        wait(shift, waiting[shift.id])
+        first_in_line[shift.id], next_in_line = make_user(), make_user()
+        wait(shift, first_in_line[shift.id])
+        wait(shift, next_in_line)
+        still_waiting.add((shift.id, next_in_line.id))
     day, details = details_of(second, capacity=3)
     planning.update_shift(second.id, day, details, later_too=True)
     on_shift = read(lambda s: set(s.execute(sa.select(Assignment.shift_id, Assignment.user_id)).all()))
-    assert {(shift_id, user.id) for shift_id, user in waiting.items()} <= on_shift
+    assert {(shift_id, user.id) for shift_id, user in first_in_line.items()} <= on_shift
+    waiting = read(lambda s: set(s.execute(sa.select(WaitlistEntry.shift_id, WaitlistEntry.user_id)).all()))
+    assert waiting == still_waiting
 
 
 def test_change_only_one_may_move_it_to_another_day(station, read):
