@@ -66,8 +66,11 @@ class PhoneNumber:
 
 
 def mask_phone(phone: str) -> str:
-    """138****1234: enough to recognise a number in a list, not to dial it."""
-    if len(phone) < 7:
+    """138****1234: enough to recognise a number in a list, not to dial it.
+
+    Showing three and four digits hides nothing of a short number: under ten characters, all stars.
+    """
+    if len(phone) < 10:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
 

@@ -4,7 +4,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectChoice, SelectField
 
-from scheduler.forms import ListedChoice, ListedOrEmpty, PreviewedIds, enum_or_none
+from scheduler.forms import ListedChoice, ListedOrEmpty, PreviewedIds, enum_or_none, mask_phone
 from scheduler.inputs import MAX_ID
 from scheduler.models import Kind
 
@@ -69,3 +69,11 @@ def test_the_empty_prompt_is_no_choice_where_one_is_required(sent, refused):
     form = BuildingForm(MultiDict({"listed": sent, "listed_or_empty": sent}))
     form.validate()
     assert sorted(form.errors) == refused
+
+
+@pytest.mark.parametrize(
+    "phone, masked",
+    [("13812345678", "138****5678"), ("0101234567", "010****4567"), ("123456789", "*********"), ("1", "*")],
+)
+def test_a_phone_shows_its_ends_only_while_three_digits_stay_hidden(phone, masked):
+    assert mask_phone(phone) == masked
