@@ -97,3 +97,18 @@ def load(app, model, record_id):
 def count_rows(app, model) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture
+def menu_in_order(make_category, make_service):
+    """A menu made so that each ordering rule changes what comes first: categories by sort
+    order (then id, for a tie), services by sort order. Returns the titles in menu order."""
+    everyday = make_category("便民服务", sort_order=2)
+    care = make_category("关爱老人", sort_order=1)
+    leisure, legal = make_category("文体活动", sort_order=3), make_category("法律服务", sort_order=3)
+    make_service("送药上门", care, sort_order=2)
+    make_service("陪同就医", care, sort_order=1)
+    make_service("水电小修", everyday, sort_order=1)
+    make_service("剪纸兴趣班", leisure, sort_order=2)
+    make_service("法律咨询", legal, sort_order=1)
+    return ["陪同就医", "送药上门", "水电小修", "剪纸兴趣班", "法律咨询"]

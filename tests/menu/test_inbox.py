@@ -109,6 +109,12 @@ def test_filters_by_state_service_building_and_words(
     assert names({"state": "nonsense", "service": "x", "building": "y"}) == {"王秀英", "李建国", "张桂兰"}
 
 
+def test_the_service_filter_lists_services_in_menu_order(coordinator_client, menu_in_order):
+    html = coordinator_client.get("/requests").get_data(as_text=True)
+    service_filter = re.search(r'<select id="filter-service".*?</select>', html, re.S).group()
+    assert re.findall(r'<option value="\d+">([^<]+)<', service_filter) == menu_in_order
+
+
 def test_filtering_with_htmx_returns_the_results_only(coordinator_client, make_service, make_request):
     make_request(make_service())
     response = coordinator_client.get("/requests?state=all", headers=HTMX)

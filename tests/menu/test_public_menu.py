@@ -6,7 +6,8 @@ import pytest
 import segno
 
 from scheduler.database import utcnow
-from scheduler.models import Kind, Role
+from scheduler.extensions import db
+from scheduler.models import Kind, Role, Station
 from tests.forms import choose_form, read_forms
 from tests.menu.conftest import buildings_of
 
@@ -40,10 +41,29 @@ def test_with_several_stations_the_start_page_lists_them(client, station, make_s
     assert f"/s/{station.slug}/" in html and f"/s/{other.slug}/" in html
 
 
-def test_menu_never_shows_another_stations_services(client, station, make_station, make_service):
+def test_menu_shows_services_and_categories_in_menu_order(client, menu_in_order):
+    html = client.get("/s/haiyuan-lidu/").get_data(as_text=True)
+    assert re.findall(r'class="service-card">\s*<h3><a [^>]*>([^<]+)<', html) == menu_in_order
+    nav = re.search(r'<nav class="category-filter".*?</nav>', html, re.S).group()
+    assert re.findall(r">([^<]+)</a>", nav) == ["全部", "关爱老人", "便民服务", "文体活动", "法律服务"]
+
+
+def test_with_several_stations_the_start_page_shows_a_renamed_station(app, client, station, make_station):
     other = make_station(name="阳光驿站")
-    make_service("别站的服务", station=other)
-    assert "别站的服务" not in client.get("/s/haiyuan-lidu/").get_data(as_text=True)
+    assert "阳光驿站" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Station, other.id).name = "阳光新村驿站"
+        db.session.commit()
+    assert "阳光新村驿站" in client.get("/").get_data(as_text=True)
+
+
+def test_menu_never_shows_another_stations_services(
+    client, station, make_station, make_category, make_service
+):
+    other = make_station(name="阳光驿站")
+    make_service("别站的服务", make_category("别站的分类", station=other), station=other)
+    html = client.get("/s/haiyuan-lidu/").get_data(as_text=True)
+    assert "别站的服务" not in html and "别站的分类" not in html
     assert "别站的服务" in client.get(f"/s/{other.slug}/").get_data(as_text=True)
 
 
@@ -87,11 +107,13 @@ def test_unknown_category_shows_everything(client, make_service, category):
     assert response.status_code == 200 and "送药上门" in response.get_data(as_text=True)
 
 
-def test_keyword_search_matches_title_description_and_category(client, make_category, make_service):
+def test_keyword_search_matches_title_summary_description_and_category(client, make_category, make_service):
     care = make_category("关爱老人")
     make_service("送药上门", care)
+    make_service("剪发", summary="师傅每月上门理发一次")
     make_service("水电小修", description="换灯泡、修水龙头")
     make_service("剪纸兴趣班")
+    assert "剪发" in client.get("/s/haiyuan-lidu/?q=理发").get_data(as_text=True)
     assert "送药上门" in client.get("/s/haiyuan-lidu/?q=送药").get_data(as_text=True)
     html = client.get("/s/haiyuan-lidu/?q=水龙头").get_data(as_text=True)
     assert "水电小修" in html and "剪纸兴趣班" not in html
@@ -164,9 +186,11 @@ def test_unpublished_or_foreign_service_pages_are_404(client, station, make_stat
     assert client.get("/s/no-such-station/").status_code == 404
 
 
-def test_inactive_station_has_no_public_menu(client, make_station):
+def test_inactive_station_has_no_public_pages(client, make_station, make_service):
     closed = make_station(name="已关闭驿站", active=False)
-    assert client.get(f"/s/{closed.slug}/").status_code == 404
+    service = make_service(station=closed)
+    for page in ("", "poster", f"services/{service.id}", f"services/{service.id}/request"):
+        assert client.get(f"/s/{closed.slug}/{page}").status_code == 404, page
 
 
 def test_menu_runs_the_same_number_of_queries_however_long(

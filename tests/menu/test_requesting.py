@@ -49,6 +49,11 @@ def test_form_asks_for_the_few_things_needed(client, make_service):
     assert 'class="honeypot"' in html
 
 
+def test_the_building_select_starts_with_a_prompt_chosen_by_default(client, make_service):
+    html = client.get(request_url(make_service())).get_data(as_text=True)
+    assert '<select id="building_id" name="building_id"><option selected value="">— 请选择 —</option>' in html
+
+
 def test_a_request_is_filed_and_leads_to_its_follow_up_page(app, client, make_service, resident_form):
     service = make_service("送药上门")
     response = client.post(request_url(service), data=resident_form())
