@@ -319,3 +319,9 @@ def test_navigation_shows_each_role_only_what_it_may_use(auth, role, visible, hi
         assert f'href="{path}"' in nav
     for path in hidden:
         assert f'href="{path}"' not in nav
+
+
+def test_an_account_without_a_station_finds_no_station_pages(auth):
+    """Station data is read for the signed-in person's station; with none there is nothing (404)."""
+    stationless = auth.login(Role.ADMIN, station=None)
+    assert stationless.get("/people/").status_code == 404

@@ -10,7 +10,7 @@ from scheduler.extensions import db
 from scheduler.models import Building, Invitation, Kind, Role, Station, User
 from scheduler.people.services import create_invited_account, update_account
 from scheduler.rules import RuleViolation
-from tests.conftest import TEST_PASSWORD, form_error
+from tests.conftest import TEST_PASSWORD, form_error, persist
 from tests.forms import answer_yes, form_on, submit_form
 
 NEW_ACCOUNT = {
@@ -91,6 +91,18 @@ def test_building_of_another_station_is_not_offered_and_refused(app, admin_clien
     # A forged post (no browser sends it) is refused too.
     response = admin_client.post("/people/new", data={**new_account(), "building_id": str(foreign_building)})
     assert response.status_code == 422
+
+
+def test_buildings_are_offered_in_the_stations_order(app, admin_client, station):
+    gatehouse = persist(app, Building(station_id=station.id, name="门卫室", sort_order=0))
+    with app.app_context():
+        numbered = db.session.scalars(
+            sa.select(Building.id)
+            .where(Building.station_id == station.id, Building.sort_order > 0)
+            .order_by(Building.sort_order)
+        ).all()
+    offered = [value for value, _ in form_on(admin_client, "/people/new").named("building_id")[0].options]
+    assert [value for value in offered if value] == [str(gatehouse.id), *map(str, numbered)]
 
 
 def test_admin_cannot_open_an_account_of_another_station(admin_client, make_station, make_user):

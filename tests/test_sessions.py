@@ -6,10 +6,11 @@ computer would still hold.
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from scheduler.auth.services import load_user_from_session_id
 from scheduler.database import utcnow
@@ -199,6 +200,16 @@ def test_a_session_ends_when_its_time_is_up(app, volunteer):
         db.session.commit()
     assert not signed_in(phone)
     assert not signed_in(remember_only)
+
+
+def test_a_sign_in_clears_away_sessions_whose_time_is_up_this_very_instant(app, volunteer):
+    signed_in = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+    with time_machine.travel(signed_in, tick=False):
+        sign_in(app, volunteer, remember=True)
+    with time_machine.travel(signed_in + app.config["REMEMBER_COOKIE_DURATION"], tick=False):
+        sign_in(app, volunteer)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1, "only the new one"
 
 
 @pytest.mark.parametrize("session_id", ["{id}:1", "{id}:1:", "{id}:1:{key}:x", "x:1:{key}", "{id}:2:{key}"])

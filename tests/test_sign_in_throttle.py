@@ -7,6 +7,7 @@ compound out; and the counters must be shared by every worker (Redis).
 
 import logging
 import os
+import re
 import uuid
 
 import pytest
@@ -236,3 +237,13 @@ def test_failed_sign_ins_name_only_existing_accounts(client, volunteer, caplog):
     assert unknown.startswith("login failed username=<not an account> address=")
     assert known.startswith(f"login failed user_id={volunteer.id} username={volunteer.username} address=")
     assert volunteer.username.upper() not in caplog.text, "the account's name, not the text typed"
+
+
+def test_a_throttled_sign_in_is_logged_with_the_account_and_the_address(client, volunteer, caplog):
+    for _ in range(5):
+        attempt(client, volunteer.username)
+    caplog.clear()
+    assert attempt(client, volunteer.username, TEST_PASSWORD).status_code == 429
+    (line,) = (record.getMessage() for record in caplog.records)
+    who = f"user_id={volunteer.id} username={volunteer.username}"
+    assert re.fullmatch(rf"login throttled {who} address={re.escape(NAT_ADDRESS)} wait=\d+s", line), line

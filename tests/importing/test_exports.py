@@ -3,6 +3,7 @@
 import io
 from datetime import UTC, datetime
 
+import time_machine
 from openpyxl import load_workbook
 
 from scheduler.models import Role
@@ -82,6 +83,14 @@ def test_the_accounts_list_downloads_for_admins_only(app, auth, admin_client, ma
     assert rows["wang.fang"][8] == datetime(2025, 7, 1, 7, 0)
     assert auth.login(Role.COORDINATOR).get("/people/accounts.xlsx").status_code == 403
     assert auth.login(Role.VOLUNTEER).get("/people/accounts.xlsx").status_code == 403
+
+
+def test_the_accounts_list_shows_when_a_person_last_signed_in(auth, admin_client, make_user):
+    volunteer = make_user(Role.VOLUNTEER, username="wang.fang")
+    with time_machine.travel(datetime(2025, 6, 30, 23, 0, tzinfo=UTC), tick=False):
+        auth.login(user=volunteer)
+    rows = {row[0].value: row for row in workbook(admin_client.get("/people/accounts.xlsx")).active.rows}
+    assert rows["wang.fang"][8].value == datetime(2025, 7, 1, 7, 0), "Shanghai time"
 
 
 def test_the_pages_link_their_downloads(admin_client):

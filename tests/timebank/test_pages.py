@@ -31,6 +31,10 @@ def test_me_shows_the_balance_and_the_latest_entries(volunteer_client, credit, m
     assert RULES in page
 
 
+def test_me_shows_a_balance_of_0_before_any_entry(volunteer_client):
+    assert "余额：0 个时间币" in volunteer_client.get("/me").get_data(as_text=True)
+
+
 def test_ledger_lists_every_entry_past_page_one_in_constant_queries(
     coordinator_client, credit, make_user, count_queries, past_shift, place, read
 ):
