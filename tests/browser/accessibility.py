@@ -12,7 +12,7 @@ A test's navigations, clicks and key presses wait until the check of the page is
 (and a navigation that starts while a check runs anyway is held until then), so a quick
 test cannot leave a page unchecked. A page opened without JavaScript cannot run axe
 (timers never fire), so its HTML, scripts removed, is checked in a twin page with
-JavaScript on, styles and viewport alike.
+JavaScript on, styles and viewport alike (``TwinPage``).
 """
 
 import functools
@@ -110,12 +110,10 @@ def after_the_check(action, gate_of):
 class AccessibilityGate:
     """Watches one page; ``problems`` lists what the checks found, in the order found."""
 
-    def __init__(self, page, javascript: bool, twin_context):
+    def __init__(self, page, javascript: bool, twin: "TwinPage | None"):
         self.page = page
         self.javascript = javascript
-        self.twin_context = twin_context
-        self.twin = None
-        self.twin_document = ("", "")
+        self.twin = twin
         self.problems: list[str] = []
         self.busy = False
         self.test_navigates = False
@@ -178,7 +176,7 @@ class AccessibilityGate:
             else:
                 html = SCRIPT_TAG.sub("", page.content())
                 key = page_key(page.url, f"{page.viewport_size}\n{html}")
-                found = None if key in CLEAN_PAGES else self._check_twin(page.url, html)
+                found = None if key in CLEAN_PAGES else self.twin.check(page.url, html)
         except PlaywrightError as error:
             # The test ended while its last page was being checked, or navigated on its own.
             if "closed" in str(error) or "destroyed" in str(error):
@@ -193,35 +191,16 @@ class AccessibilityGate:
             CLEAN_PAGES.add(key)
         self.problems += problems
 
-    def _check_twin(self, url: str, html: str) -> dict:
-        """Check ``html`` at ``url`` in this gate's twin page: one page for all its checks, as a
-        new page costs a second or more on a busy machine (a renderer to start)."""
-        if self.twin is None:
-            self.twin = self.twin_context.new_page()
-            self.twin.route(NOT_STATIC, self._serve_to_twin)
-        document = url.split("#")[0]
-        if self.twin.url.split("#")[0] == document:
-            self.twin.goto("about:blank")  # else a new fragment alone would keep the old HTML
-        self.twin_document = (document, html)
-        self.twin.goto(url)
-        return self.twin.evaluate("__accessibilityCheck()")
-
-    def _serve_to_twin(self, route) -> None:
-        document, html = self.twin_document
-        if route.request.url.split("#")[0] == document:
-            route.fulfill(body=html, content_type="text/html; charset=utf-8")
-        else:
-            route.fallback()
-
     def wait_until_loaded_and_checked(self) -> None:
         self.page.wait_for_load_state("load")  # its "load" handler has started the check
         self.wait_until_checked()
 
     def wait_until_checked(self) -> None:
-        for _ in range(100):
+        # Up to 10 s, looking often: an action waits here after every page load and swap.
+        for _ in range(400):
             if not self.busy:
                 return
-            self.page.wait_for_timeout(100)
+            self.page.wait_for_timeout(25)
 
     def failure_message(self) -> str:
         return (
@@ -229,6 +208,35 @@ class AccessibilityGate:
             "(WCAG 2.2 AA through axe-core, and tap target sizes at 360 px). Fix the app "
             "(templates/, static/css/app.css), not the gate:\n\n" + "\n\n".join(self.problems)
         )
+
+
+class TwinPage:
+    """A page with JavaScript on where the HTML of pages opened without it is checked.
+
+    One serves every gate of a test process at its viewport: a new page costs a second or more
+    on a busy machine (a renderer to start), more than the check itself.
+    """
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.document = ("", "")
+        self.page.route(NOT_STATIC, self._serve)
+
+    def check(self, url: str, html: str) -> dict:
+        """axe and the tap targets on ``html`` as if served at ``url``, styles and scripts from there."""
+        document = url.split("#")[0]
+        if self.page.url.split("#")[0] == document:
+            self.page.goto("about:blank")  # else a new fragment alone would keep the old HTML
+        self.document = (document, html)
+        self.page.goto(url)
+        return self.page.evaluate("__accessibilityCheck()")
+
+    def _serve(self, route) -> None:
+        document, html = self.document
+        if route.request.url.split("#")[0] == document:
+            route.fulfill(body=html, content_type="text/html; charset=utf-8")
+        else:
+            route.fallback()
 
 
 for _name in ACTIONS:

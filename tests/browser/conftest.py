@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.accessibility import INIT_SCRIPT, AccessibilityGate
+from tests.browser.accessibility import INIT_SCRIPT, AccessibilityGate, TwinPage
 from tests.live_server import serve
 from tests.outbox.conftest import peer, set_channels  # noqa: F401  (robots played on loopback)
 
@@ -52,8 +52,27 @@ def live_server(app):
         yield base_url
 
 
+@pytest.fixture(scope="session")
+def twin_page(browser):
+    """``twin_page(viewport)``: the page, JavaScript on, where pages opened without it at that
+    viewport are checked; one per viewport for the whole test process."""
+    twins = {}
+
+    def twin(viewport) -> TwinPage:
+        key = (viewport["width"], viewport["height"])
+        if key not in twins:
+            context = browser.new_context(viewport=viewport, locale="zh-CN")
+            context.add_init_script(INIT_SCRIPT)
+            twins[key] = TwinPage(context)
+        return twins[key]
+
+    yield twin
+    for twin_of_a_viewport in twins.values():
+        twin_of_a_viewport.page.context.close()
+
+
 @pytest.fixture
-def make_page(browser, request):
+def make_page(browser, twin_page, request):
     """``make_page(viewport=PHONE, javascript=True)``: a fresh browser context and page.
 
     Guards: a test run "with JS" (parametrized ``javascript=True``) fails if htmx never sent a
@@ -63,16 +82,6 @@ def make_page(browser, request):
     contexts = []
     htmx_requests = []
     gates = []
-    twins = {}
-
-    def twin_context(viewport):
-        """A context with JavaScript on where pages opened without it are checked."""
-        key = (viewport["width"], viewport["height"])
-        if key not in twins:
-            twins[key] = browser.new_context(viewport=viewport, locale="zh-CN")
-            twins[key].add_init_script(INIT_SCRIPT)
-            contexts.append(twins[key])
-        return twins[key]
 
     def make(viewport=PHONE, javascript: bool = True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="zh-CN")
@@ -84,7 +93,7 @@ def make_page(browser, request):
         page.on(
             "request", lambda sent: htmx_requests.append(sent.url) if sent.headers.get("hx-request") else None
         )
-        gates.append(AccessibilityGate(page, javascript, None if javascript else twin_context(viewport)))
+        gates.append(AccessibilityGate(page, javascript, None if javascript else twin_page(viewport)))
         return page
 
     yield make

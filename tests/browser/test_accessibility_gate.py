@@ -3,7 +3,7 @@ and say where and what to fix. (Every other browser test passes through it.)"""
 
 import pytest
 
-from tests.browser.accessibility import AccessibilityGate
+from tests.browser.accessibility import INIT_SCRIPT, AccessibilityGate, TwinPage
 from tests.browser.conftest import PHONE
 
 FAULTY = """<!doctype html><html lang="zh-CN"><head><title>门</title>
@@ -16,12 +16,10 @@ def open_gated(browser, javascript: bool, url: str):
     context = browser.new_context(viewport=PHONE, java_script_enabled=javascript, locale="zh-CN")
     twin = None if javascript else browser.new_context(viewport=PHONE, locale="zh-CN")
     if twin:
-        from tests.browser.accessibility import INIT_SCRIPT
-
         twin.add_init_script(INIT_SCRIPT)
     page = context.new_page()
     page.route(url, lambda route: route.fulfill(body=FAULTY, content_type="text/html; charset=utf-8"))
-    gate = AccessibilityGate(page, javascript, twin)
+    gate = AccessibilityGate(page, javascript, TwinPage(twin) if twin else None)
     return page, gate, [c for c in (context, twin) if c]
 
 
