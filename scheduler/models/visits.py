@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.database import UTCDateTime, utcnow
@@ -74,8 +75,15 @@ class Beneficiary(StationScoped, db.Model):
             self.last_visit_at = at
         self.refresh_visit_due()
 
+    @hybrid_method
     def is_overdue(self, now: datetime) -> bool:
+        """Due at or before ``now``. One definition for every page, plan and notice: as SQL
+        (``Beneficiary.is_overdue(now)``) and on a loaded resident alike."""
         return self.active and self.visit_due_at is not None and self.visit_due_at <= now
+
+    @is_overdue.expression
+    def is_overdue(cls, now) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.active.is_(True), cls.visit_due_at <= now)
 
 
 class TaskKind(enum.StrEnum):

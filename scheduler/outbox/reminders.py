@@ -137,7 +137,7 @@ def overdue_digests(now: datetime) -> int:
     overdue = dict(
         db.session.execute(
             sa.select(Beneficiary.building_id, sa.func.count())
-            .where(Beneficiary.active.is_(True), Beneficiary.visit_due_at < now)
+            .where(Beneficiary.is_overdue(now))
             .group_by(Beneficiary.building_id)
         ).all()
     )

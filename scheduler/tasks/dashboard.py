@@ -115,8 +115,7 @@ _NOT_VISITED = (
     sa.select(Beneficiary)
     .where(
         Beneficiary.station_id == _STATION,
-        Beneficiary.active.is_(True),
-        Beneficiary.visit_due_at <= _NOW,
+        Beneficiary.is_overdue(_NOW),
     )
     .options(joinedload(Beneficiary.building))
     .order_by(Beneficiary.visit_due_at, Beneficiary.id)

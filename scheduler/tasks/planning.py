@@ -139,7 +139,7 @@ def check_all(
 
 
 def plan_due_visits(station_id: int, now: datetime, lock: bool = False) -> BulkPlan:
-    return _plan(station_id, TaskKind.VISIT, [Beneficiary.visit_due_at <= now], lock)
+    return _plan(station_id, TaskKind.VISIT, [Beneficiary.is_overdue(now)], lock)
 
 
 def generate_due_visits(

@@ -34,7 +34,7 @@ class BeneficiaryFilter:
         if self.lives_alone:
             criteria.append(Beneficiary.lives_alone.is_(True))
         if self.overdue:
-            criteria += [Beneficiary.active.is_(True), Beneficiary.visit_due_at <= now]
+            criteria.append(Beneficiary.is_overdue(now))
         return criteria
 
 

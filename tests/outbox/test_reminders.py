@@ -142,6 +142,20 @@ def test_building_heads_get_a_weekly_digest_of_overdue_visits(app, station, make
     assert head_two.id not in [user_id for user_id, _ in digests]
 
 
+def test_a_visit_falling_due_at_the_digests_moment_is_counted(app, station, make_user, make_beneficiary):
+    """Overdue is "due at or before now" in the digest as on the register and the dashboard."""
+    with app.app_context():
+        building_one = building_of(station, 1).id
+    head = make_user(Role.VOLUNTEER, kind=Kind.BUILDING_HEAD, building_id=building_one)
+    resident = make_beneficiary(building=1, visit_every_days=7)
+    monday_morning = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    with app.app_context():
+        db.session.get(Beneficiary, resident.id).visit_due_at = monday_morning
+        db.session.commit()
+    run_at(app, monday_morning)
+    assert told(app, "visit.digest") == [(head.id, "1号楼 本周有 1 户探访已逾期")]
+
+
 def test_the_secretary_hears_that_last_months_report_is_ready(app, make_user, station_admin):
     first = datetime(2026, 4, 1, 9, 0, tzinfo=SHANGHAI)
     assert run_at(app, first.replace(hour=7)) == 0
