@@ -20,4 +20,6 @@ def consent_form(person: User, by: User, formdata=None) -> ConsentForm:
     )
     form.listed.label.text = listing_wording(person, by)
     form.show_phone.label.text = phone_wording(person, by, person.phone)
+    # No number on the account, nothing to agree to show: the box would only earn an error.
+    form.offers_phone = bool(person.phone)
     return form

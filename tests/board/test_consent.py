@@ -116,9 +116,22 @@ def test_phone_without_listing_is_refused_with_a_message_and_nothing_saved(app, 
     assert records_of(app, head) == []
 
 
-def test_phone_is_refused_when_the_account_has_none(app, auth, make_user):
+@pytest.mark.parametrize("url", ["/me", "/me/board"])
+def test_a_person_without_a_phone_is_not_offered_to_show_one(app, auth, make_user, url):
+    """Catches the box shown to someone with no number: ticking it could only earn an error."""
     person = make_user(display_name="赵建国", phone="")
-    response = submit_form(auth.login(user=person), "/me/board", {"listed": True, "show_phone": True})
+    person_client = auth.login(user=person)
+    assert 'name="show_phone"' not in person_client.get(url).get_data(as_text=True)
+    response = submit_form(person_client, url, {"listed": True})
+    assert response.status_code == 302
+    assert [subject for subject, *_ in records_of(app, person)] == [ConsentSubject.LISTING]
+
+
+def test_a_phone_is_refused_when_the_account_has_none(app, auth, make_user):
+    """The rule stands behind the page: a request that asks anyway (a page from before the number
+    was removed) is refused with the reason beside the box, and nothing is saved."""
+    person = make_user(display_name="赵建国", phone="")
+    response = auth.login(user=person).post("/me/board", data={"listed": "y", "show_phone": "y"})
     assert response.status_code == 422
     assert form_error(response.get_data(as_text=True), "show_phone") == "账号上没有可公示的电话号码。"
     assert records_of(app, person) == []
