@@ -80,6 +80,7 @@ def consent_page(person: User):
             person=person,
             self_consent=person.id == current_user.id,
             listing=board_listing(person),
+            fragment=wants_fragment(),
             history=consent_history(person),
             status=form_status(form),
         )

@@ -255,3 +255,30 @@ def test_with_htmx_the_form_is_saved_in_place_and_says_so(client, head, head_cli
     )
     assert "已保存，公示栏已更新。" in html
     assert "张桂兰" in board_html(client)
+
+
+STANDING = re.compile(r'<p id="board-standing" hx-swap-oob="true">(.*?)</p>', re.S)
+
+
+@pytest.mark.parametrize("url", ["/me", "/me/board"])
+def test_an_htmx_save_brings_the_sentence_of_where_one_stands(head_client, url):
+    """Catches the sentence above the form left saying "not listed" after the swap listed the person."""
+    listing = STANDING.search(
+        submit_form(head_client, url, {"listed": True}, htmx=True).get_data(as_text=True)
+    )
+    assert listing and listing[1].startswith("您自 ") and "起在驿站公示栏公示" in listing[1]
+    withdrawal = STANDING.search(
+        submit_form(head_client, url, {"listed": False}, htmx=True).get_data(as_text=True)
+    )
+    assert withdrawal and withdrawal[1].startswith("您未在驿站公示栏公示。")
+
+
+def test_the_secretarys_htmx_save_brings_the_persons_standing(secretary_client, head):
+    response = submit_form(secretary_client, f"/people/{head.id}/board", {"listed": True}, htmx=True)
+    standing = STANDING.search(response.get_data(as_text=True))
+    assert standing and standing[1].startswith("自 ") and standing[1].endswith("起公示。")
+
+
+def test_a_whole_page_has_the_sentence_once_and_not_out_of_band(head_client):
+    html = head_client.get("/me/board").get_data(as_text=True)
+    assert html.count('id="board-standing"') == 1 and not STANDING.search(html)

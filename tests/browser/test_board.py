@@ -8,6 +8,7 @@ charts on a phone and on A4."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from scheduler.models import Kind
 from tests.browser.conftest import ARTIFACTS, PHONE, has_horizontal_scroll, screenshot, sign_in
@@ -69,6 +70,8 @@ def test_a_volunteer_takes_themselves_off_the_board_from_me(live_server, make_pa
     section.get_by_label(re.compile("13912345678")).check()
     section.get_by_role("button", name="保存我的选择").click()
     page.get_by_text("已保存，公示栏已更新。").wait_for()
+    # The sentence above the folded boxes says so too, not only the boxes the swap replaced.
+    expect(page.locator("#board-standing")).to_contain_text("起在驿站公示栏公示")
     assert not has_horizontal_scroll(page)
     screenshot(page, f"board-consent-me-360-{'js' if javascript else 'no-js'}")
 
@@ -83,6 +86,7 @@ def test_a_volunteer_takes_themselves_off_the_board_from_me(live_server, make_pa
     section.get_by_label(re.compile("13912345678")).uncheck()
     section.get_by_role("button", name="保存我的选择").click()
     page.get_by_text("已保存，公示栏已更新。").wait_for()
+    expect(page.locator("#board-standing")).to_contain_text("您未在驿站公示栏公示")
     resident.goto(f"{live_server}{BOARD}")
     assert "欧阳秀英" not in resident.content() and "13912345678" not in resident.content()
 
