@@ -268,6 +268,7 @@ def submit_form(
     sent_headers["X-CSRFToken"] = page_csrf_header(html) if htmx else ""
     if htmx:
         sent_headers["HX-Request"] = "true"
+        sent_headers["HX-Current-URL"] = urljoin("http://localhost/", url)  # the page it was on
     options = {"headers": sent_headers, "follow_redirects": follow_redirects}
     if chosen.method == "get" and not (htmx and chosen.attrs.get("hx-post")):
         return client.get(address, query_string=pairs, **options)

@@ -1,6 +1,7 @@
 """The public board and an A4 sheet of it, and the consent pages behind it (the person's, the secretary's)."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
@@ -81,6 +82,8 @@ def consent_page(person: User):
             self_consent=person.id == current_user.id,
             listing=board_listing(person),
             fragment=wants_fragment(),
+            # The record of consent is on this page, not on /me, which holds the same form.
+            history_shown=urlsplit(request.headers.get("HX-Current-URL", "")).path == request.path,
             history=consent_history(person),
             status=form_status(form),
         )

@@ -273,10 +273,23 @@ def test_an_htmx_save_brings_the_sentence_of_where_one_stands(head_client, url):
     assert withdrawal and withdrawal[1].startswith("您未在驿站公示栏公示。")
 
 
-def test_the_secretarys_htmx_save_brings_the_persons_standing(secretary_client, head):
+def test_the_secretarys_htmx_save_brings_the_persons_standing_and_the_new_record(secretary_client, head):
     response = submit_form(secretary_client, f"/people/{head.id}/board", {"listed": True}, htmx=True)
-    standing = STANDING.search(response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    standing = STANDING.search(html)
     assert standing and standing[1].startswith("自 ") and standing[1].endswith("起公示。")
+    history = re.search(
+        r'<section id="consent-history"[^>]*hx-swap-oob="true"[^>]*>(.*?)</section>', html, re.S
+    )
+    assert history and "同意" in history[1] and "暂无记录" not in history[1]
+
+
+def test_the_record_of_consent_comes_only_to_the_page_that_shows_it(head_client):
+    """/me holds the same form but no record: sending it there would be an element htmx cannot place."""
+    from_me = submit_form(head_client, "/me", {"listed": True}, htmx=True).get_data(as_text=True)
+    from_its_page = submit_form(head_client, "/me/board", {"listed": False}, htmx=True).get_data(as_text=True)
+    assert 'id="consent-history"' not in from_me
+    assert 'id="consent-history"' in from_its_page
 
 
 def test_a_whole_page_has_the_sentence_once_and_not_out_of_band(head_client):

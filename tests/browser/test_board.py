@@ -10,8 +10,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from scheduler.models import Kind
-from tests.browser.conftest import ARTIFACTS, PHONE, has_horizontal_scroll, screenshot, sign_in
+from scheduler.models import Kind, Role
+from tests.browser.conftest import (
+    ARTIFACTS,
+    PHONE,
+    has_horizontal_scroll,
+    mark_page,
+    screenshot,
+    sign_in,
+    was_not_reloaded,
+)
 from tests.browser.test_reports import A4_MEDIA_BOX
 from tests.conftest import TEST_PASSWORD
 from tests.factories_visits import make_beneficiary  # noqa: F401
@@ -89,6 +97,22 @@ def test_a_volunteer_takes_themselves_off_the_board_from_me(live_server, make_pa
     expect(page.locator("#board-standing")).to_contain_text("您未在驿站公示栏公示")
     resident.goto(f"{live_server}{BOARD}")
     assert "欧阳秀英" not in resident.content() and "13912345678" not in resident.content()
+
+
+def test_the_secretary_records_a_consent_and_sees_it_in_the_record_at_once(live_server, page, make_user):
+    """Catches the page's sentence and record of consent left as they were before the save."""
+    person = make_user(display_name="欧阳秀英", kind=Kind.RESIDENT_VOLUNTEER)
+    secretary = make_user(Role.ADMIN)
+    sign_in(page, live_server, secretary.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.goto(f"{live_server}/people/{person.id}/board")
+    mark_page(page)
+    page.get_by_label(re.compile("公示本人姓名")).check()
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_text("已保存，公示栏已更新。").wait_for()
+    expect(page.locator("#board-standing")).to_contain_text("起公示")
+    expect(page.locator("#consent-history li")).to_have_count(1)
+    assert was_not_reloaded(page)
 
 
 def test_the_reports_charts_read_on_a_phone(live_server, page, march):
