@@ -77,11 +77,15 @@ def make_page(browser, twin_page, request):
 
     Guards: a test run "with JS" (parametrized ``javascript=True``) fails if htmx never sent a
     request (one with the ``HX-Request`` header): the journey then proved nothing about htmx.
-    Every page it opens passes the accessibility gate (``tests/browser/accessibility.py``).
+    Every page it opens passes the accessibility gate (``tests/browser/accessibility.py``), and
+    logs no error to the console: a refused inline style, an htmx error or a script error
+    fails the test. A 4xx answer is logged too ("Failed to load resource"); that one is allowed,
+    since a refused form answers 422 on purpose.
     """
     contexts = []
     htmx_requests = []
     gates = []
+    console_errors = []
 
     def make(viewport=PHONE, javascript: bool = True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale="zh-CN")
@@ -93,6 +97,8 @@ def make_page(browser, twin_page, request):
         page.on(
             "request", lambda sent: htmx_requests.append(sent.url) if sent.headers.get("hx-request") else None
         )
+        page.on("console", lambda message: note_console_error(console_errors, page.url, message))
+        page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
         gates.append(AccessibilityGate(page, javascript, None if javascript else twin_page(viewport)))
         return page
 
@@ -101,11 +107,17 @@ def make_page(browser, twin_page, request):
         gate.wait_until_checked()
     for context in contexts:
         context.close()
+    assert not console_errors, "errors in the browser's console:\n" + "\n".join(console_errors)
     problems = [gate for gate in gates if gate.problems]
     assert not problems, "\n\n".join(gate.failure_message() for gate in problems)
     params = getattr(request.node, "callspec", None)
     if params is not None and params.params.get("javascript") is True:
         assert htmx_requests, "a journey with JavaScript on, and htmx never sent a request"
+
+
+def note_console_error(errors: list[str], url: str, message) -> None:
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(f"{url}: {message.text}")
 
 
 def mark_page(page) -> None:

@@ -73,3 +73,24 @@ def test_a_mistake_in_the_checklist_is_shown_next_to_the_field(
     error.wait_for()
     assert error.inner_text() == "请填写用时（分钟）。"
     assert page.locator(card).get_by_label("简要记录").input_value() == "一切正常"
+
+
+def test_a_text_box_the_volunteer_resized_leaves_no_error_after_the_next_update(
+    live_server,
+    page,
+    make_user,
+    make_task,  # noqa: F811 (fixture)
+):
+    """Catches: htmx copying the inline style a resize leaves onto the card that replaces it,
+    which the content security policy refuses with an error in the console (the page fixture
+    fails the test on it)."""
+    volunteer = make_user(Role.VOLUNTEER)
+    task = make_task(TaskState.ASSIGNED, volunteer)
+    card = f"#task-{task.id}"
+    sign_in(page, live_server, volunteer.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.locator(card).get_by_text("不能参加", exact=True).click()
+    # Dragging the corner of a text box sets its height as an inline style, as this does.
+    page.locator(card).get_by_label("为什么无法前往？").evaluate("(box) => { box.style.height = '120px'; }")
+    page.locator(card).get_by_role("button", name="接受任务").click()
+    page.locator(card).get_by_text("已接受", exact=True).wait_for()
