@@ -52,3 +52,14 @@ def dismiss_notice(user: User, notice_id: int) -> bool:
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def put_away_notices(link: str) -> None:
+    """Mark read every unread notice pointing at ``link``, in the caller's transaction.
+
+    For what a notice asked someone to do that is now done, or no longer theirs to do: a
+    task answered, a new request taken up. Left on /me, it would still ask.
+    """
+    db.session.execute(
+        sa.update(Notice).where(Notice.link == link, Notice.read_at.is_(None)).values(read_at=utcnow())
+    )

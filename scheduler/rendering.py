@@ -5,12 +5,20 @@ Boosted navigation and history restores need whole pages, so only a plain htmx
 request gets a fragment. ``Vary: HX-Request`` keeps caches from mixing the two.
 """
 
+from urllib.parse import urlsplit
+
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 
 def wants_fragment() -> bool:
     return fragment_requested(request.headers)
+
+
+def htmx_page_path() -> str:
+    """The path of the page an htmx request was sent from (htmx names it in HX-Current-URL):
+    what else to send out of band depends on what that page shows."""
+    return urlsplit(request.headers.get("HX-Current-URL", "")).path
 
 
 def fragment_requested(headers) -> bool:

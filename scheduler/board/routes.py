@@ -1,7 +1,6 @@
 """The public board and an A4 sheet of it, and the consent pages behind it (the person's, the secretary's)."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from scheduler.board.services import board_listing, consent_history, set_board_c
 from scheduler.menu.services import get_public_station_or_404, public_scope_or_404
 from scheduler.models import STATION_ROLES, Role, User
 from scheduler.public_cache import Built, serve_public
-from scheduler.rendering import form_status, private, render, wants_fragment
+from scheduler.rendering import form_status, htmx_page_path, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.shifts.weeks import local_today, month_bounds, week_bounds, week_start
 
@@ -83,7 +82,7 @@ def consent_page(person: User):
             listing=board_listing(person),
             fragment=wants_fragment(),
             # The record of consent is on this page, not on /me, which holds the same form.
-            history_shown=urlsplit(request.headers.get("HX-Current-URL", "")).path == request.path,
+            history_shown=htmx_page_path() == request.path,
             history=consent_history(person),
             status=form_status(form),
         )

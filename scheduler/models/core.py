@@ -192,7 +192,8 @@ class Notice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(sa.String(300))
-    link: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Indexed: the notices pointing at a task or request are put away when it is dealt with.
+    link: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

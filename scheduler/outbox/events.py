@@ -20,7 +20,7 @@ from scheduler.models import (
     Task,
     User,
 )
-from scheduler.notices import notify
+from scheduler.notices import notify, put_away_notices
 from scheduler.outbox import messages
 from scheduler.outbox.queue import link_to
 
@@ -63,6 +63,15 @@ def on_duty(station_id: int, now: datetime) -> list[User]:
     return list(db.session.scalars(_active(station_id, User.id.in_(on_shift))))
 
 
+def task_page(task: Task) -> str:
+    """Where every notice about a task points, and so how they are found again."""
+    return link_to("tasks.detail", task_id=task.id)
+
+
+def request_page(service_request: ServiceRequest) -> str:
+    return link_to("requests.detail", request_id=service_request.id)
+
+
 def request_filed(service_request: ServiceRequest) -> None:
     """A resident's new request: the coordinators and whoever is on duty hear of it."""
     people = {user.id: user for user in coordinators(service_request.station_id)}
@@ -72,9 +81,14 @@ def request_filed(service_request: ServiceRequest) -> None:
         reference=service_request.reference,
         service=service_request.service.title,
     )
-    link = link_to("requests.detail", request_id=service_request.id)
+    link = request_page(service_request)
     for user in people.values():
         notify(user, text, link, messages.request_filed(service_request))
+
+
+def request_taken_up(service_request: ServiceRequest) -> None:
+    """A new request dealt with by someone: the others are no longer asked to."""
+    put_away_notices(request_page(service_request))
 
 
 def task_assigned(task: Task, assignee: User, actor: User | None) -> None:
@@ -85,9 +99,16 @@ def task_assigned(task: Task, assignee: User, actor: User | None) -> None:
     notify(
         assignee,
         _("A home-visit task was given to you. Please accept or decline."),
-        link_to("tasks.detail", task_id=task.id),
+        task_page(task),
         messages.task_assigned(task, ref),
     )
+
+
+def task_answered(task: Task) -> None:
+    """A task no longer waits for its volunteer's answer (accepted, given back, taken back or
+    cancelled): the notices asking for one, hers and the coordinators', are put away. A red
+    flag, raised later, when the visit is done, stays."""
+    put_away_notices(task_page(task))
 
 
 def red_flag(task: Task, record_id: int) -> None:
@@ -96,6 +117,6 @@ def red_flag(task: Task, record_id: int) -> None:
         notify(
             user,
             _("A home visit raised a red flag. Please look at it now."),
-            link_to("tasks.detail", task_id=task.id),
+            task_page(task),
             messages.red_flag(task, record_id),
         )

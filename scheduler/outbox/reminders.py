@@ -31,7 +31,7 @@ from scheduler.models import (
 )
 from scheduler.notices import notify
 from scheduler.outbox import messages
-from scheduler.outbox.events import coordinators, secretaries
+from scheduler.outbox.events import coordinators, secretaries, task_page
 from scheduler.outbox.queue import link_to
 from scheduler.shifts.formatting import shift_time
 from scheduler.shifts.weeks import local_zone
@@ -120,7 +120,7 @@ def unaccepted_tasks(now: datetime) -> int:
                 notify(
                     user,
                     text,
-                    link_to("tasks.detail", task_id=task.id),
+                    task_page(task),
                     messages.task_not_accepted(task, ref),
                 )
             )

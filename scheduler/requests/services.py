@@ -135,6 +135,7 @@ def _update_state(
         return False
     db.session.expire(service_request)
     _tell_filer(service_request, new_state, by)
+    events.request_taken_up(service_request)
     return True
 
 

@@ -32,9 +32,10 @@ from scheduler.models import (
     User,
     VisitRecord,
 )
+from scheduler.notices import unread_notices
 from scheduler.pagination import paginate
 from scheduler.people.services import station_buildings
-from scheduler.rendering import form_status, private, render, wants_fragment
+from scheduler.rendering import form_status, htmx_page_path, private, render, wants_fragment
 from scheduler.rules import RuleViolation
 from scheduler.tasks import dispatch, planning, services
 from scheduler.tasks.blueprint import bp
@@ -339,9 +340,10 @@ def handle_flag(record_id: int):
 # The volunteer holding a task ---------------------------------------------------------
 
 
-def volunteer_page(task: Task, status: int = 200, **card):
+def volunteer_page(task: Task, status: int = 200, notices: list | None = None, **card):
+    """The task card; with ``notices``, /me's notices too, out of band."""
     (context,) = log_contact_shown(current_user, [card_context(task, **card)])
-    return render("tasks/mine.html", block="card", status=status, **context)
+    return render("tasks/mine.html", block="card", status=status, notices=notices, **context)
 
 
 def volunteer_action(task: Task, action, success: str, **forms):
@@ -358,7 +360,9 @@ def volunteer_action(task: Task, action, success: str, **forms):
         return volunteer_page(task, status=409, message=violation.message)
     if wants_fragment():
         flash(success, "announce")  # the card says it; the page's live region announces it
-        return volunteer_page(task, feedback=success)
+        # Answering a task puts away the notice that asked for it (scheduler.outbox.events).
+        notices = unread_notices(current_user) if htmx_page_path() == url_for("me.home") else None
+        return volunteer_page(task, feedback=success, notices=notices)
     if task.is_held_by(current_user):  # still on /me: back to its card, which says it
         tell_in_card(task_anchor(task), success)
         return redirect(url_for("me.home", _anchor=task_anchor(task)))

@@ -83,8 +83,11 @@ def _move(task: Task, to_state: TaskState, actor: User | None, note: str = "") -
     log.info(
         "task %s: %s -> %s by user %s", task.id, task.state.value, to_state.value, actor.id if actor else "-"
     )
+    answered = task.state == TaskState.ASSIGNED
     task.state = to_state
     task.state_changed_at = now
+    if answered:
+        events.task_answered(task)
     task_moved.send(task, actor=actor)
 
 

@@ -1,7 +1,7 @@
 """On a 360×740 phone: a volunteer accepts a home visit, calls, records it, and the address goes."""
 
 from scheduler.models import Kind, Role, TaskState
-from tests.browser.conftest import has_horizontal_scroll, screenshot, sign_in
+from tests.browser.conftest import has_horizontal_scroll, mark_page, screenshot, sign_in, was_not_reloaded
 from tests.conftest import TEST_PASSWORD
 from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
 
@@ -24,8 +24,12 @@ def test_volunteer_accepts_calls_and_completes_a_visit_on_a_phone(
     assert not has_horizontal_scroll(page)
     screenshot(page, "visits-1-assigned-360")
 
+    asking = page.locator("#notices", has_text="有一项上门任务派给了您，请接受或婉拒。")
+    assert asking.count() == 1
+    mark_page(page)
     page.locator(card).get_by_role("button", name="接受任务").click()
     page.locator(card).get_by_text("已接受", exact=True).wait_for()
+    assert asking.count() == 0 and was_not_reloaded(page), "the notice that asked goes at once"
     call = page.locator(card).locator('a[href="tel:13812345678"]')
     assert call.is_visible() and call.bounding_box()["height"] >= 44
     assert "1号楼2单元301" in page.locator(card).inner_text()
