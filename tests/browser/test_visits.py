@@ -58,6 +58,13 @@ def test_volunteer_accepts_calls_and_completes_a_visit_on_a_phone(
     assert "张桂兰" not in page.content()
 
 
+def on_my_page(page, live_server, volunteer, task) -> str:
+    """``volunteer`` signs in and lands on /me; the selector of the card of ``task``."""
+    sign_in(page, live_server, volunteer.username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    return f"#task-{task.id}"
+
+
 def test_a_mistake_in_the_checklist_is_shown_next_to_the_field(
     live_server,
     page,
@@ -66,9 +73,7 @@ def test_a_mistake_in_the_checklist_is_shown_next_to_the_field(
 ):
     volunteer = make_user(Role.VOLUNTEER)
     task = make_task(TaskState.ACCEPTED, volunteer)
-    card = f"#task-{task.id}"
-    sign_in(page, live_server, volunteer.username, TEST_PASSWORD)
-    page.wait_for_url(f"{live_server}/me")
+    card = on_my_page(page, live_server, volunteer, task)
     page.locator(card).get_by_text("完成任务", exact=True).click()
     page.locator(card).get_by_label("身体状况良好").check()
     page.locator(card).get_by_label("简要记录").fill("一切正常")
@@ -89,10 +94,7 @@ def test_a_text_box_the_volunteer_resized_leaves_no_error_after_the_next_update(
     which the content security policy refuses with an error in the console (the page fixture
     fails the test on it)."""
     volunteer = make_user(Role.VOLUNTEER)
-    task = make_task(TaskState.ASSIGNED, volunteer)
-    card = f"#task-{task.id}"
-    sign_in(page, live_server, volunteer.username, TEST_PASSWORD)
-    page.wait_for_url(f"{live_server}/me")
+    card = on_my_page(page, live_server, volunteer, make_task(TaskState.ASSIGNED, volunteer))
     page.locator(card).get_by_text("不能参加", exact=True).click()
     # Dragging the corner of a text box sets its height as an inline style, as this does.
     page.locator(card).get_by_label("为什么无法前往？").evaluate("(box) => { box.style.height = '120px'; }")
