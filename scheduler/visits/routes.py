@@ -92,6 +92,8 @@ def edit_beneficiary(beneficiary_id: int):
     if request.method == "GET":
         # The edit form shows the whole record: it is a view like any other.
         record_access(beneficiary, current_user)
+        if request.args.get("into_care"):  # "Add to the care register": saving is the step
+            form.active.data = True
     if form.validate_on_submit():
         try:
             save_beneficiary(

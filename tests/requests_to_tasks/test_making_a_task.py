@@ -177,9 +177,10 @@ def test_making_a_task_puts_nobody_on_the_care_register(app, coordinator_client,
 
     page = coordinator_client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "钱凤英不在关爱名册上" in page
-    edit = f"/beneficiaries/{resident.id}/edit"
+    edit = f"/beneficiaries/{resident.id}/edit?into_care=1"
     assert f'href="{edit}"' in page
-    submit_form(coordinator_client, edit, {"active": True})  # the explicit step, by staff
+    assert load(app, Beneficiary, resident.id).active is False, "opening the form registers nobody"
+    submit_form(coordinator_client, edit)  # the explicit step, by staff: the form comes ready to save
     assert load(app, Beneficiary, resident.id).active is True
     assert "钱凤英" in coordinator_client.get(in_care).get_data(as_text=True)
 
