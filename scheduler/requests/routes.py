@@ -196,6 +196,10 @@ def make_task(request_id: int):
     """The request becomes a task in one step; a second try, or a closed request, is a 409."""
     service_request = get_in_station_or_404(ServiceRequest, request_id)
     form = task_form_for(service_request, formdata=request.form)
+    if request.form.get("refresh"):
+        # "Who is free then?": the form as typed, offering the people free in the window typed.
+        answer = state_changed if wants_fragment() else render_detail
+        return answer(service_request, task_form=form)
     if not form.validate_on_submit():
         return state_changed(service_request, task_form=form, status=form_status(form))
     try:

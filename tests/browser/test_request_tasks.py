@@ -1,14 +1,29 @@
 """The coordinator makes a task of a resident's request on a 360 px phone, with and without
 JavaScript; the resident's follow-up page then shows who comes, by surname only."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from scheduler.database import utcnow
 from scheduler.extensions import db
-from scheduler.models import Building, Kind, Role, Service, ServiceCategory, ServiceRequest, Task, User
+from scheduler.models import (
+    Building,
+    Kind,
+    Role,
+    Service,
+    ServiceCategory,
+    ServiceRequest,
+    Task,
+    TaskState,
+    User,
+)
+from scheduler.shifts.weeks import local_today, local_zone
 from scheduler.tasks import services
 from tests.browser.conftest import has_horizontal_scroll, mark_page, screenshot, sign_in, was_not_reloaded
 from tests.conftest import TEST_PASSWORD, persist
+from tests.factories_visits import make_beneficiary, make_task, station_admin  # noqa: F401
 
 
 @pytest.fixture
@@ -41,8 +56,9 @@ def waiting_request(app, station):
 
 
 def stored_task(app) -> Task:
+    """The task made of a request."""
     with app.app_context():
-        task = db.session.scalars(sa.select(Task)).one()
+        task = db.session.scalars(sa.select(Task).where(Task.service_request_id.is_not(None))).one()
         db.session.expunge(task)
     return task
 
@@ -91,3 +107,48 @@ def test_coordinator_makes_a_task_and_the_resident_sees_who_comes(
     assert "已安排王师傅于" in text and "王建国" not in resident.content()
     assert not has_horizontal_scroll(resident)
     screenshot(resident, f"request-task-follow-up-{'js' if javascript else 'nojs'}-360")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_changing_the_time_offers_who_is_free_then(
+    app,
+    live_server,
+    make_page,
+    make_user,
+    make_task,  # noqa: F811 (fixture)
+    waiting_request,
+    javascript,
+):
+    """Catches the list of who goes staying that of the resident's wished time (tomorrow
+    morning) after the coordinator types another day: the one volunteer, busy tomorrow
+    morning, could not be chosen for the day after."""
+    volunteer = make_user(Role.VOLUNTEER, display_name="陈志刚")
+    with app.app_context():
+        tomorrow = local_today() + timedelta(days=1)
+        busy_from = datetime.combine(tomorrow, time(7), local_zone())
+    make_task(TaskState.ASSIGNED, volunteer, starts_in=busy_from - utcnow(), duration=timedelta(hours=6))
+    page = make_page(javascript=javascript)
+    sign_in(page, live_server, make_user(Role.COORDINATOR).username, TEST_PASSWORD)
+    page.wait_for_url(f"{live_server}/me")
+    page.goto(f"{live_server}/requests/{waiting_request.id}")
+    form = page.locator("#make-task")
+    her = form.locator(f'#assignee_id option[value="{volunteer.id}"]')
+    assert her.count() == 0, "busy at the time the resident wished"
+
+    day_after = (tomorrow + timedelta(days=1)).isoformat()
+    if javascript:
+        mark_page(page)
+    form.get_by_label("开始时间").fill(f"{day_after}T09:00")
+    form.get_by_label("结束时间").fill(f"{day_after}T10:00")
+    if not javascript:
+        form.get_by_role("button", name="看看那时谁有空").click()
+    her.wait_for(state="attached")
+    if javascript:
+        assert was_not_reloaded(page)
+    assert form.get_by_label("开始时间").input_value() == f"{day_after}T09:00", "what was typed stays"
+    screenshot(page, f"request-task-who-is-free-{'js' if javascript else 'nojs'}-360")
+    form.get_by_label("负责人").select_option(str(volunteer.id))
+    form.get_by_role("button", name="创建任务").click()
+    page.locator(".request-task a").wait_for()
+    task = stored_task(app)
+    assert task.assignee_id == volunteer.id

@@ -4,6 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from scheduler.extensions import db
 from scheduler.models import (
@@ -19,7 +20,7 @@ from scheduler.models import (
 )
 from scheduler.rules import RuleViolation
 from tests.conftest import form_error
-from tests.forms import submit_form
+from tests.forms import choose_form, fill, form_on, read_forms, submit_form
 from tests.menu.conftest import buildings_of, count_rows, load
 from tests.requests_to_tasks.conftest import HTMX, WINDOW_START, task_form
 
@@ -265,6 +266,44 @@ def test_bad_input_is_shown_next_to_its_field_and_kept(
         assert "降压药，医保卡在家" in html or field == "instructions"
     assert count_rows(app, Task) == 0 and count_rows(app, Beneficiary) == 0
     assert load(app, ServiceRequest, service_request.id).state == RequestState.NEW
+
+
+def offered(form) -> list[str]:
+    """The people the form's "who goes" list offers, by id."""
+    return [value for value, _selected in form.named("assignee_id")[0].options if value]
+
+
+def test_who_is_offered_follows_the_time_typed_and_asking_makes_nothing(
+    app, coordinator_client, medicine, make_request, make_user, make_request_task
+):
+    """Catches the list of who goes staying that of the resident's wished time once staff type
+    another: someone busy then was offered, someone free then was not."""
+    volunteer = make_user(Role.VOLUNTEER, display_name="陈志刚")
+    # Busy on 2031-03-04 from 09:00 to 11:00, with another resident's task.
+    make_request_task(make_request(medicine), make_user(Role.COORDINATOR), assignee=volunteer)
+    service_request = make_request(medicine)
+    page, action = f"/requests/{service_request.id}", f"/requests/{service_request.id}/task"
+    assert offered(form_on(coordinator_client, page, action)) == [str(volunteer.id)]
+
+    busy = {"starts_at": "2031-03-04T10:00", "ends_at": "2031-03-04T12:00"}
+    answer = submit_form(coordinator_client, page, busy, form=action, button="refresh=1")
+    assert answer.status_code == 200
+    form = choose_form(read_forms(answer.get_data(as_text=True)), action, {})
+    assert offered(form) == [] and form.named("starts_at")[0].value == "2031-03-04T10:00"
+    assert count_rows(app, Task) == 1, "asking who is free makes no task"
+    assert load(app, ServiceRequest, service_request.id).state == RequestState.NEW
+
+    free = {"starts_at": "2031-03-05T09:00", "ends_at": "2031-03-05T11:00"}
+    answer = submit_form(coordinator_client, page, free, form=action, button="refresh=1", htmx=True)
+    choice = answer.get_data(as_text=True)
+    assert f'id="assignee-choice-{service_request.id}"' in choice and f'value="{volunteer.id}"' in choice
+
+    # The person chooses her in the list as it now stands, and makes the task.
+    refreshed = submit_form(coordinator_client, page, free, form=action, button="refresh=1")
+    form = choose_form(read_forms(refreshed.get_data(as_text=True)), action, {})
+    coordinator_client.post(action, data=MultiDict(fill(form, {"assignee_id": str(volunteer.id)})))
+    task = task_of(app, service_request.id)
+    assert task.assignee_id == volunteer.id and task.state == TaskState.ASSIGNED
 
 
 def test_typed_window_is_kept_after_an_error(coordinator_client, medicine, make_request):
