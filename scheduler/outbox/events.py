@@ -87,7 +87,8 @@ def request_filed(service_request: ServiceRequest) -> None:
 
 
 def request_taken_up(service_request: ServiceRequest) -> None:
-    """A new request dealt with by someone: the others are no longer asked to."""
+    """A request moved on (taken up, scheduled, declined or done): the notices asking staff to
+    take it up are put away. Called on every move; after the first there is nothing left."""
     put_away_notices(request_page(service_request))
 
 
